@@ -1,0 +1,1 @@
+"""Learning profiles from conversations: the only package that imports langmem."""

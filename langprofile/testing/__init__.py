@@ -1,0 +1,1 @@
+"""A test kit for graphs that use langprofile: fixtures, scripted models, backends."""
