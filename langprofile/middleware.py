@@ -1,0 +1,76 @@
+"""``ProfileMiddleware``: the profile block for agents built with ``langchain.agents.create_agent``.
+
+The block goes first in the model request's system message (one system message, block first,
+then the agent's own prompt), and is never written to the agent's state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
+from langchain_core.messages import SystemMessage
+
+from .config import READ_TIMEOUT_S
+from .store.profiles import ProfileStore
+
+__all__ = ["ProfileMiddleware"]
+
+
+def _with_block(request: ModelRequest, block: str) -> ModelRequest:
+    if not block:
+        return request
+    current = request.system_message
+    if current is None:
+        content: Any = block
+    elif isinstance(current.content, str):
+        content = f"{block}\n\n{current.content}" if current.content else block
+    else:
+        content = [{"type": "text", "text": block}, *current.content]
+    return request.override(system_message=SystemMessage(content=content))
+
+
+class ProfileMiddleware(AgentMiddleware):  # type: ignore[type-arg]
+    """Prepends the current user's ``<User Profile>`` block to every model call of an agent.
+
+    Same user-id rules, timeout and failure behaviour as :class:`~langprofile.ProfileInjector`.
+    """
+
+    def __init__(self, profiles: ProfileStore[Any], *, read_timeout: float | None = READ_TIMEOUT_S):
+        from .nodes import ProfileInjector
+
+        super().__init__()
+        self._injector = ProfileInjector(profiles, read_timeout=read_timeout)
+
+    def _user(self, request: ModelRequest) -> str | None:
+        from langgraph.config import get_config
+
+        from ._context import context_value, resolve_user_id
+
+        try:
+            config: Any = get_config()
+        except RuntimeError:
+            config = None
+        context = request.runtime.context if request.runtime is not None else None
+        if context_value(context, config, "incognito"):
+            return None
+        return resolve_user_id(context, config)
+
+    def wrap_model_call(
+        self, request: ModelRequest, handler: Callable[[ModelRequest], ModelResponse]
+    ) -> ModelResponse:
+        """Add the block to the request, then call the model."""
+        user_id = self._user(request)
+        block = "" if user_id is None else self._injector.read(user_id)
+        return handler(_with_block(request, block))
+
+    async def awrap_model_call(
+        self,
+        request: ModelRequest,
+        handler: Callable[[ModelRequest], Awaitable[ModelResponse]],
+    ) -> ModelResponse:
+        """Async twin of :meth:`wrap_model_call`."""
+        user_id = self._user(request)
+        block = "" if user_id is None else await self._injector.aread(user_id)
+        return await handler(_with_block(request, block))

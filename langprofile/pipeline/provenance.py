@@ -1,0 +1,231 @@
+"""The provenance guard: merge a change into a stored value without breaking a user's pins.
+
+Pure functions over the stored value shape (see ``langprofile._codec``). A field the user set is
+never overwritten by ``extracted``/``agent`` writes, and a user-authored paragraph is never
+rewritten by anything but the user; both become suggestions instead. Writers call
+:func:`merge_fields`, verbalize the merged fields if they changed, then :func:`settle`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..config import MAX_SUGGESTIONS
+from ..preamble import render_preamble
+from ..schema import AUTOMATED_SOURCES, Provenance, Source
+
+__all__ = [
+    "FieldMerge",
+    "accept_suggestion",
+    "dismiss_suggestion",
+    "find_suggestion",
+    "merge_fields",
+    "pin_paragraph",
+    "settle",
+    "unpin",
+]
+
+
+@dataclass(frozen=True)
+class FieldMerge:
+    """The outcome of merging one change: new fields, sources and suggestions."""
+
+    fields: dict[str, Any]
+    field_sources: dict[str, str]
+    suggestions: list[dict[str, Any]]
+    applied: tuple[str, ...]
+    """Fields whose stored value changed."""
+    suggested: tuple[str, ...]
+    """Fields the guard turned into suggestions."""
+    sources_changed: bool
+
+    @property
+    def fields_changed(self) -> bool:
+        """True when the paragraph must be verbalized again."""
+        return bool(self.applied)
+
+
+def _suggestion_id(kind: str, field: str | None, value: Any) -> str:
+    blob = json.dumps([kind, field, value], sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _add_suggestion(
+    suggestions: list[dict[str, Any]],
+    *,
+    kind: str,
+    field: str | None,
+    value: Any,
+    source: Source,
+    reason: str,
+    now: dt.datetime,
+) -> bool:
+    sid = _suggestion_id(kind, field, value)
+    if any(s["id"] == sid for s in suggestions):
+        return False
+    if kind == "paragraph":
+        # One proposed paragraph at a time: the newest verbalization supersedes older ones.
+        suggestions[:] = [s for s in suggestions if s["kind"] != "paragraph"]
+    suggestions.append(
+        {
+            "id": sid,
+            "kind": kind,
+            "field": field,
+            "value": value,
+            "source": source,
+            "reason": reason,
+            "created_at": now.isoformat(),
+        }
+    )
+    del suggestions[:-MAX_SUGGESTIONS]
+    return True
+
+
+def merge_fields(
+    value: Mapping[str, Any], changes: Mapping[str, Any], source: Source, now: dt.datetime
+) -> FieldMerge:
+    """Apply validated ``changes`` (``None`` clears a field) under the field-level guard."""
+    fields = dict(value.get("fields", {}))
+    sources = dict(value.get("field_sources", {}))
+    suggestions = [dict(s) for s in value.get("suggestions", [])]
+    applied: list[str] = []
+    suggested: list[str] = []
+    sources_changed = False
+    for name, new in changes.items():
+        old = fields.get(name)
+        if source in AUTOMATED_SOURCES and sources.get(name) == "user":
+            if new != old and _add_suggestion(
+                suggestions,
+                kind="field",
+                field=name,
+                value=new,
+                source=source,
+                reason="field set by the user",
+                now=now,
+            ):
+                suggested.append(name)
+            continue
+        if source == "user":
+            # The user decided this field; pending proposals for it are moot.
+            suggestions = [s for s in suggestions if s.get("field") != name]
+        if new == old:
+            if new is not None and sources.get(name) != source and source == "user":
+                sources[name] = source  # the user confirming a learned value pins it
+                sources_changed = True
+            continue
+        if new is None:
+            fields.pop(name, None)
+            sources.pop(name, None)
+        else:
+            fields[name] = new
+            sources[name] = source
+        applied.append(name)
+    changed_suggestions = suggestions != list(value.get("suggestions", []))
+    return FieldMerge(
+        fields=fields,
+        field_sources=sources,
+        suggestions=suggestions,
+        applied=tuple(applied),
+        suggested=tuple(suggested),
+        sources_changed=sources_changed or changed_suggestions,
+    )
+
+
+def _finish(out: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    out["preamble"] = render_preamble(out["paragraph"])
+    out["version"] = int(out.get("version", 0)) + 1
+    out["updated_at"] = now.isoformat()
+    return out
+
+
+def settle(
+    value: Mapping[str, Any],
+    merge: FieldMerge,
+    source: Source,
+    candidate: str | None,
+    now: dt.datetime,
+) -> dict[str, Any] | None:
+    """Build the next stored value from a merge and its verbalization, or ``None`` if unchanged.
+
+    ``candidate`` is the paragraph the merged fields verbalize to (``None`` when the fields did not
+    change). A pinned paragraph stays; the candidate is recorded as a suggestion instead.
+    """
+    if not merge.fields_changed and not merge.sources_changed:
+        return None
+    out = dict(value)
+    out["fields"] = merge.fields
+    out["field_sources"] = merge.field_sources
+    out["suggestions"] = list(merge.suggestions)
+    provenance = Provenance(out.get("provenance", Provenance.EMPTY.value))
+    if candidate is not None:
+        if provenance is Provenance.USER_AUTHORED:
+            if candidate and candidate != out.get("paragraph"):
+                _add_suggestion(
+                    out["suggestions"],
+                    kind="paragraph",
+                    field=None,
+                    value=candidate,
+                    source=source,
+                    reason="paragraph is pinned by the user",
+                    now=now,
+                )
+        else:
+            out["paragraph"] = candidate
+            if not candidate:
+                provenance = Provenance.EMPTY
+            elif source == "onboarding" and provenance in (Provenance.EMPTY, Provenance.ONBOARDING):
+                provenance = Provenance.ONBOARDING
+            else:
+                provenance = Provenance.EVOLVED
+    out["provenance"] = provenance.value
+    return _finish(out, now)
+
+
+def pin_paragraph(value: Mapping[str, Any], text: str, now: dt.datetime) -> dict[str, Any]:
+    """Store a user-authored paragraph and pin it (``text`` is already cleaned and bounded)."""
+    out = dict(value)
+    out["paragraph"] = text
+    out["provenance"] = (Provenance.USER_AUTHORED if text else Provenance.EMPTY).value
+    out["suggestions"] = [s for s in value.get("suggestions", []) if s["kind"] != "paragraph"]
+    return _finish(out, now)
+
+
+def unpin(value: Mapping[str, Any], candidate: str, now: dt.datetime) -> dict[str, Any]:
+    """Release the pin: the paragraph becomes the verbalization of the fields again."""
+    out = dict(value)
+    out["paragraph"] = candidate
+    out["provenance"] = (Provenance.EVOLVED if candidate else Provenance.EMPTY).value
+    out["suggestions"] = [s for s in value.get("suggestions", []) if s["kind"] != "paragraph"]
+    return _finish(out, now)
+
+
+def find_suggestion(value: Mapping[str, Any], suggestion_id: str) -> dict[str, Any] | None:
+    """The stored suggestion with this id, if any."""
+    for s in value.get("suggestions", []):
+        if s["id"] == suggestion_id:
+            return dict(s)
+    return None
+
+
+def dismiss_suggestion(value: Mapping[str, Any], suggestion_id: str, now: dt.datetime) -> dict[str, Any]:
+    """Drop one suggestion; the caller checked it exists."""
+    out = dict(value)
+    out["suggestions"] = [s for s in value.get("suggestions", []) if s["id"] != suggestion_id]
+    return _finish(out, now)
+
+
+def accept_suggestion(value: Mapping[str, Any], suggestion_id: str, now: dt.datetime) -> dict[str, Any]:
+    """Adopt a proposed paragraph as the user's own (it stays pinned) and drop the proposal.
+
+    Field suggestions are accepted by writing the field with source ``user``; see
+    ``ProfileStore.accept_suggestion``.
+    """
+    found = find_suggestion(value, suggestion_id)
+    if found is None or found["kind"] != "paragraph":
+        raise ValueError(f"no paragraph suggestion with id {suggestion_id!r}")
+    return pin_paragraph(value, str(found["value"]), now)

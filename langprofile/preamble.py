@@ -1,0 +1,45 @@
+"""Render the ``<User Profile>`` block from a stored paragraph. Pure; runs at write time.
+
+The paragraph may hold anything a user or an extractor wrote, so rendering neutralizes what could
+break out of the block or pose as another speaker: angle brackets become look-alike guillemets (no
+tag can be opened or closed), chat-template tokens and role markers at the start of a line are
+defused, and control characters are dropped. The block is therefore always exactly one
+well-formed ``<User Profile>`` … ``</User Profile>`` pair.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .config import MAX_PARAGRAPH_CHARS
+from .pipeline.bounds import clean_text
+
+__all__ = ["BLOCK_CLOSE", "BLOCK_OPEN", "neutralize", "render_preamble"]
+
+BLOCK_OPEN = "<User Profile>"
+BLOCK_CLOSE = "</User Profile>"
+
+# Chat-template control tokens of common model families (<|im_start|>, [INST], <<SYS>>, ...).
+_TEMPLATE_TOKENS = re.compile(r"<\|[^|>]{0,40}\|>|\[/?INST\]|<</?SYS>>|<s>|</s>", re.IGNORECASE)
+# A line that opens like a transcript turn or a prompt section, e.g. "System:" or "### Instruction".
+_ROLE_LINE = re.compile(
+    r"^(\s*)(#{1,6}\s*)?(system|assistant|user|human|ai|developer|tool|instructions?)(\s*[:>])",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def neutralize(text: str) -> str:
+    """Make untrusted profile text safe to place inside the block (see module docstring)."""
+    text = clean_text(text, MAX_PARAGRAPH_CHARS)
+    text = _TEMPLATE_TOKENS.sub(" ", text)
+    text = text.replace("<", "‹").replace(">", "›")
+    text = _ROLE_LINE.sub(lambda m: f"{m.group(1)}(quoted) {m.group(3)}{m.group(4)}", text)
+    return text.strip()
+
+
+def render_preamble(paragraph: str) -> str:
+    """The complete block for ``paragraph``, or ``""`` when there is nothing to say."""
+    body = neutralize(paragraph)
+    if not body:
+        return ""
+    return f"{BLOCK_OPEN}\n{body}\n{BLOCK_CLOSE}"

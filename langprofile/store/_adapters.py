@@ -1,0 +1,318 @@
+"""Per-backend execution of the store requests, including an atomic compare-and-put.
+
+``BaseStore`` has no conditional write, so each backend gets the strongest one it can give:
+
+* PostgreSQL and SQLite: a single conditional ``INSERT … ON CONFLICT DO NOTHING`` or
+  ``UPDATE … WHERE version = expected`` on langgraph's own ``store`` table. Atomic across
+  processes and hosts.
+* ``InMemoryStore`` (process-local by nature) and any other store: a process-wide striped lock
+  around get-compare-put. Correct for every writer in this process; a custom store shared by
+  several processes needs an adapter of its own (subclass :class:`Adapter`).
+
+Reads, listings and deletes use the public ``BaseStore`` API everywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import orjson
+from langgraph.store.base import BaseStore, PutOp
+from langgraph.store.memory import InMemoryStore
+
+from ._ops import CompareAndPut, Delete, ListUser, Read, Request
+
+__all__ = ["Adapter", "adapter_for"]
+
+_PAGE = 500
+
+
+def _prefix_text(namespace: tuple[str, ...]) -> str:
+    # langgraph's SQL stores keep the namespace dot-joined; our labels never contain a dot.
+    return ".".join(namespace)
+
+
+class Adapter:
+    """Runs requests against one store: public API for reads, a lock for compare-and-put."""
+
+    _STRIPES = 64
+    #: Reads that cannot hang (no network): run inline, skipping the timeout machinery.
+    inline_sync_reads = False
+    inline_async_reads = False
+
+    def __init__(self, store: BaseStore) -> None:
+        self.store = store
+        self._locks = [threading.Lock() for _ in range(self._STRIPES)]
+
+    def _lock(self, namespace: tuple[str, ...], key: str) -> threading.Lock:
+        return self._locks[hash((namespace, key)) % self._STRIPES]
+
+    # --- sync -----------------------------------------------------------------------------
+    def run(self, request: Request) -> Any:
+        """Execute one request with blocking I/O."""
+        if isinstance(request, Read):
+            item = self.store.get(request.namespace, request.key, refresh_ttl=False)
+            return None if item is None else item.value
+        if isinstance(request, CompareAndPut):
+            return self.compare_and_put(request)
+        if isinstance(request, ListUser):
+            return self._list(request.prefix)
+        if isinstance(request, Delete):
+            self.store.batch([PutOp(ns, key, None) for ns, key in request.targets])
+            return len(request.targets)
+        raise TypeError(f"unknown store request {request!r}")
+
+    def _list(self, prefix: tuple[str, ...]) -> list[Any]:
+        out: list[Any] = []
+        while True:
+            page = self.store.search(prefix, limit=_PAGE, offset=len(out), refresh_ttl=False)
+            out.extend(page)
+            if len(page) < _PAGE:
+                return out
+
+    def compare_and_put(self, request: CompareAndPut) -> bool:
+        """Write ``request.value`` iff the stored version is ``request.expected``."""
+        with self._lock(request.namespace, request.key):
+            item = self.store.get(request.namespace, request.key, refresh_ttl=False)
+            if _version(item.value if item else None) != request.expected:
+                return False
+            self.store.put(request.namespace, request.key, request.value, index=False)
+            return True
+
+    # --- async ----------------------------------------------------------------------------
+    async def arun(self, request: Request) -> Any:
+        """Execute one request with async I/O."""
+        if isinstance(request, Read):
+            item = await self.store.aget(request.namespace, request.key, refresh_ttl=False)
+            return None if item is None else item.value
+        if isinstance(request, CompareAndPut):
+            return await self.acompare_and_put(request)
+        if isinstance(request, ListUser):
+            out: list[Any] = []
+            while True:
+                page = await self.store.asearch(
+                    request.prefix, limit=_PAGE, offset=len(out), refresh_ttl=False
+                )
+                out.extend(page)
+                if len(page) < _PAGE:
+                    return out
+        if isinstance(request, Delete):
+            await self.store.abatch([PutOp(ns, key, None) for ns, key in request.targets])
+            return len(request.targets)
+        raise TypeError(f"unknown store request {request!r}")
+
+    async def acompare_and_put(self, request: CompareAndPut) -> bool:
+        """Async twin of :meth:`compare_and_put`."""
+        lock = self._lock(request.namespace, request.key)
+        # Never block the event loop on a lock another task may hold across an await.
+        if not lock.acquire(blocking=False):
+            await asyncio.to_thread(lock.acquire)
+        try:
+            item = await self.store.aget(request.namespace, request.key, refresh_ttl=False)
+            if _version(item.value if item else None) != request.expected:
+                return False
+            await self.store.aput(request.namespace, request.key, request.value, index=False)
+            return True
+        finally:
+            lock.release()
+
+
+def _version(value: Any) -> int | None:
+    return None if value is None else int(value.get("version", 0))
+
+
+class MemoryAdapter(Adapter):
+    """``InMemoryStore``: in-process, so async requests run inline without a thread hop."""
+
+    inline_sync_reads = True
+    inline_async_reads = True
+
+    async def arun(self, request: Request) -> Any:
+        """Execute inline: the in-memory store never waits on I/O."""
+        return self.run(request)
+
+
+class SqliteAdapter(Adapter):
+    """Sync ``SqliteStore``: conditional SQL under the store's own connection lock."""
+
+    # A local file: a locked database waits at most SQLite's own busy timeout.
+    inline_sync_reads = True
+
+    def compare_and_put(self, request: CompareAndPut) -> bool:
+        """Atomic conditional insert/update in one statement."""
+        store: Any = self.store
+        if not store.is_setup:
+            store.setup()
+        sql, params = _sqlite_cas(request)
+        with store.lock:
+            cur = store.conn.execute(sql, params)
+            return bool(cur.rowcount == 1)
+
+    async def arun(self, request: Request) -> Any:
+        """The sync store has no async API; run in a worker thread."""
+        return await asyncio.to_thread(self.run, request)
+
+
+class AsyncSqliteAdapter(Adapter):
+    """``AsyncSqliteStore``: conditional SQL on its aiosqlite connection."""
+
+    async def acompare_and_put(self, request: CompareAndPut) -> bool:
+        """Atomic conditional insert/update in one statement."""
+        store: Any = self.store
+        if not store.is_setup:
+            await store.setup()
+        sql, params = _sqlite_cas(request)
+        async with store.lock:
+            cur = await store.conn.execute(sql, params)
+            return bool(cur.rowcount == 1)
+
+    def compare_and_put(self, request: CompareAndPut) -> bool:
+        """Run the async statement on the store's loop from a worker thread."""
+        return _on_loop(self.store, self.acompare_and_put(request))
+
+
+class PostgresAdapter(Adapter):
+    """Sync ``PostgresStore``: conditional SQL on a pooled or shared connection."""
+
+    def compare_and_put(self, request: CompareAndPut) -> bool:
+        """Atomic conditional insert/update in one statement."""
+        sql, params = _pg_cas(request)
+        with _pg_connection(self.store) as conn:
+            if conn.autocommit:
+                cur = conn.execute(sql, params)
+            else:
+                with conn.transaction():
+                    cur = conn.execute(sql, params)
+            return bool(cur.rowcount == 1)
+
+    async def arun(self, request: Request) -> Any:
+        """``PostgresStore.abatch`` runs in the default executor; so do our requests."""
+        return await asyncio.to_thread(self.run, request)
+
+
+class AsyncPostgresAdapter(Adapter):
+    """``AsyncPostgresStore``: conditional SQL on its async pool or connection."""
+
+    async def acompare_and_put(self, request: CompareAndPut) -> bool:
+        """Atomic conditional insert/update in one statement."""
+        from psycopg_pool import AsyncConnectionPool
+
+        sql, params = _pg_cas(request)
+        conn_or_pool: Any = self.store.conn  # type: ignore[attr-defined]
+        if isinstance(conn_or_pool, AsyncConnectionPool):
+            async with conn_or_pool.connection() as conn:
+                return await _pg_aexecute(conn, sql, params)
+        return await _pg_aexecute(conn_or_pool, sql, params)
+
+    def compare_and_put(self, request: CompareAndPut) -> bool:
+        """Run the async statement on the store's loop from a worker thread."""
+        return _on_loop(self.store, self.acompare_and_put(request))
+
+
+async def _pg_aexecute(conn: Any, sql: str, params: tuple[Any, ...]) -> bool:
+    if conn.autocommit:
+        cur = await conn.execute(sql, params)
+    else:
+        async with conn.transaction():
+            cur = await conn.execute(sql, params)
+    return bool(cur.rowcount == 1)
+
+
+def _on_loop(store: BaseStore, coro: Any) -> bool:
+    loop: asyncio.AbstractEventLoop = store.loop  # type: ignore[attr-defined]
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:
+        coro.close()
+        raise asyncio.InvalidStateError(
+            f"synchronous profile writes on {type(store).__name__} from its own event loop would "
+            "deadlock; use the async method (e.g. `await profiles.aupdate(...)`)"
+        )
+    return bool(asyncio.run_coroutine_threadsafe(coro, loop).result())
+
+
+@contextmanager
+def _pg_connection(store: BaseStore) -> Iterator[Any]:
+    from psycopg_pool import ConnectionPool
+
+    conn: Any = store.conn  # type: ignore[attr-defined]
+    if isinstance(conn, ConnectionPool):
+        with conn.connection() as pooled:
+            yield pooled
+    else:
+        yield conn
+
+
+_SQLITE_INSERT = (
+    "INSERT INTO store (prefix, key, value, created_at, updated_at, expires_at, ttl_minutes) "
+    "VALUES (?, ?, ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, NULL, NULL) "
+    "ON CONFLICT (prefix, key) DO NOTHING"
+)
+_SQLITE_UPDATE = (
+    "UPDATE store SET value = ?, updated_at = CURRENT_TIMESTAMP "
+    "WHERE prefix = ? AND key = ? AND json_extract(value, '$.version') = ?"
+)
+
+
+def _sqlite_cas(request: CompareAndPut) -> tuple[str, tuple[Any, ...]]:
+    # Stored as TEXT JSON so json_extract works whatever the SQLite version.
+    body = orjson.dumps(request.value).decode()
+    prefix = _prefix_text(request.namespace)
+    if request.expected is None:
+        return _SQLITE_INSERT, (prefix, request.key, body)
+    return _SQLITE_UPDATE, (body, prefix, request.key, request.expected)
+
+
+_PG_INSERT = (
+    "INSERT INTO store (prefix, key, value, created_at, updated_at, expires_at, ttl_minutes) "
+    "VALUES (%s, %s, %s, now(), now(), NULL, NULL) ON CONFLICT (prefix, key) DO NOTHING"
+)
+_PG_UPDATE = (
+    "UPDATE store SET value = %s, updated_at = now() "
+    "WHERE prefix = %s AND key = %s AND value->>'version' = %s"
+)
+
+
+def _pg_cas(request: CompareAndPut) -> tuple[str, tuple[Any, ...]]:
+    from psycopg.types.json import Jsonb
+
+    prefix = _prefix_text(request.namespace)
+    if request.expected is None:
+        return _PG_INSERT, (prefix, request.key, Jsonb(request.value))
+    return _PG_UPDATE, (Jsonb(request.value), prefix, request.key, str(request.expected))
+
+
+def adapter_for(store: BaseStore) -> Adapter:
+    """The adapter for ``store``'s backend (a locking one for stores it does not know)."""
+    if isinstance(store, InMemoryStore):
+        return MemoryAdapter(store)
+    # Only look at backends the process has imported: a store cannot be an instance of a class
+    # whose module was never loaded, and this keeps the extras optional.
+    if "langgraph.store.sqlite.aio" in sys.modules:
+        from langgraph.store.sqlite.aio import AsyncSqliteStore
+
+        if isinstance(store, AsyncSqliteStore):
+            return AsyncSqliteAdapter(store)
+    if "langgraph.store.sqlite.base" in sys.modules:
+        from langgraph.store.sqlite import SqliteStore
+
+        if isinstance(store, SqliteStore):
+            return SqliteAdapter(store)
+    if "langgraph.store.postgres.aio" in sys.modules:
+        from langgraph.store.postgres.aio import AsyncPostgresStore
+
+        if isinstance(store, AsyncPostgresStore):
+            return AsyncPostgresAdapter(store)
+    if "langgraph.store.postgres.base" in sys.modules:
+        from langgraph.store.postgres import PostgresStore
+
+        if isinstance(store, PostgresStore):
+            return PostgresAdapter(store)
+    return Adapter(store)

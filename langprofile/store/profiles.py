@@ -1,0 +1,353 @@
+"""``ProfileStore``: the one writer and the one reader of user profiles."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar, cast
+
+from langgraph.store.base import BaseStore
+from pydantic import BaseModel
+
+from .._codec import decode_profile, new_value, now_utc, to_record, upgrade
+from .._namespace import profile_namespace, user_namespace, validate_user_id
+from ..config import CAS_RETRIES, MAX_PARAGRAPH_WORDS, PROFILE_KEY
+from ..errors import ConcurrentUpdateError, ProfileValidationError
+from ..pipeline import provenance as guard
+from ..pipeline.validate import validate_changes
+from ..pipeline.verbalize import Verbalizer, bound_paragraph, ensure_verbalizer
+from ..schema import SOURCES, ProfileRecord, Source, Suggestion, UserProfile
+from ._adapters import Adapter, adapter_for
+from ._ops import CompareAndPut, Delete, Flow, ListUser, Read, Sleep, Verbalize, adrive, drive, io
+
+__all__ = ["ProfileStore"]
+
+P = TypeVar("P", bound=BaseModel)
+T = TypeVar("T")
+
+
+def _resolve_runtime_store() -> BaseStore:
+    from langgraph.config import get_store
+
+    try:
+        store = get_store()
+    except RuntimeError:
+        store = None
+    if store is None:
+        raise RuntimeError(
+            "ProfileStore(None) uses the store of the running graph, but none is available here: "
+            "compile the graph with `store=...` (langgraph dev provides one), or pass a store "
+            "explicitly: ProfileStore(InMemoryStore())"
+        )
+    return store
+
+
+class ProfileStore(Generic[P]):
+    """The one reader and the one writer of profiles over any langgraph ``BaseStore``.
+
+    Every write validates the change against ``schema``, merges it under the provenance guard,
+    verbalizes the paragraph and renders the ``<User Profile>`` block, then stores all of it in
+    one compare-and-set put (retried on conflict), so concurrent writers never lose updates and a
+    user always has exactly one profile item. Each method has an async twin named with an ``a``
+    prefix; both run the same flow.
+
+    Args:
+        store: any langgraph ``BaseStore``. ``None`` means the store of the running graph
+            (``langgraph.config.get_store()``), as provided by ``langgraph dev``.
+        schema: the profile model, ``UserProfile`` or a subclass of it (or any pydantic model
+            whose fields are all optional).
+        verbalizer: turns fields into the paragraph at write time; default is a deterministic
+            template. An object with ``verbalize``/``averbalize`` or a plain callable.
+        max_words: bound on the paragraph, applied to every verbalizer's output.
+    """
+
+    def __init__(
+        self,
+        store: BaseStore | None,
+        *,
+        schema: type[P] = UserProfile,  # type: ignore[assignment]
+        verbalizer: Verbalizer | Callable[[BaseModel], str] | None = None,
+        max_words: int = MAX_PARAGRAPH_WORDS,
+        cas_retries: int = CAS_RETRIES,
+    ) -> None:
+        if not (isinstance(schema, type) and issubclass(schema, BaseModel)):
+            raise TypeError(f"schema must be a pydantic model class, got {schema!r}")
+        required = [n for n, f in schema.model_fields.items() if f.is_required()]
+        if required:
+            raise TypeError(
+                f"every field of a profile schema must be optional; {schema.__name__} requires "
+                f"{', '.join(required)} (give them a default such as None)"
+            )
+        if max_words < 1 or cas_retries < 1:
+            raise ValueError("max_words and cas_retries must be positive")
+        self._store = store
+        self._adapter: Adapter | None = adapter_for(store) if store is not None else None
+        self.schema: type[P] = schema
+        self.verbalizer: Verbalizer = ensure_verbalizer(verbalizer)
+        self.max_words = max_words
+        self.cas_retries = cas_retries
+
+    # --- plumbing -------------------------------------------------------------------------
+    @property
+    def store(self) -> BaseStore:
+        """The backing store (resolved from the running graph when constructed with ``None``)."""
+        return self._store if self._store is not None else _resolve_runtime_store()
+
+    def _io(self) -> tuple[Adapter, Verbalizer]:
+        if self._adapter is not None:
+            return self._adapter, self.verbalizer
+        store = _resolve_runtime_store()
+        cached = getattr(self, "_runtime_adapter", None)
+        if cached is None or cached.store is not store:
+            cached = adapter_for(store)
+            self._runtime_adapter = cached
+        return cached, self.verbalizer
+
+    def _run(self, flow: Flow[T]) -> T:
+        return drive(flow, *self._io())
+
+    async def _arun(self, flow: Flow[T]) -> T:
+        return await adrive(flow, *self._io())
+
+    def _record(self, value: Mapping[str, Any]) -> ProfileRecord[P]:
+        return to_record(value, self.schema)
+
+    def _verbalize(self, fields: Mapping[str, Any]) -> Flow[str]:
+        text = yield Verbalize(decode_profile(self.schema, fields))
+        return bound_paragraph(str(text), self.max_words)
+
+    def _write(
+        self,
+        user_id: str,
+        plan: Callable[[dict[str, Any], dt.datetime], Flow[dict[str, Any] | None]],
+    ) -> Flow[ProfileRecord[P]]:
+        """Read, plan, compare-and-put; retried on conflict. ``plan`` returns None for no-op."""
+        namespace = profile_namespace(user_id)
+        for attempt in range(self.cas_retries):
+            old = yield from io(Read(namespace, PROFILE_KEY))
+            now = now_utc()
+            base = upgrade(old) if old is not None else new_value(user_id, now)
+            new = yield from plan(base, now)
+            if new is None:
+                return self._record(base)
+            expected = None if old is None else int(old.get("version", 0))
+            if (yield from io(CompareAndPut(namespace, PROFILE_KEY, new, expected))):
+                return self._record(new)
+            # Lost the race: spread retries out so a crowd of writers does not collide again.
+            yield Sleep(random.uniform(0, 0.001 * min(attempt + 1, 20)))  # noqa: S311
+        raise ConcurrentUpdateError(
+            f"profile of {user_id!r} changed under {self.cas_retries} consecutive attempts; "
+            "nothing was written"
+        )
+
+    # --- flows ----------------------------------------------------------------------------
+    def _get_flow(self, user_id: str) -> Flow[ProfileRecord[P] | None]:
+        value = yield from io(Read(profile_namespace(user_id), PROFILE_KEY))
+        return None if value is None else self._record(value)
+
+    def _update_flow(
+        self, user_id: str, changes: Mapping[str, Any] | BaseModel, source: str
+    ) -> Flow[ProfileRecord[P]]:
+        validate_user_id(user_id)
+        if source not in SOURCES:
+            raise ProfileValidationError(
+                f"unknown source {source!r}; valid sources: {', '.join(SOURCES)}"
+            )
+        src = cast(Source, source)
+        validated = validate_changes(self.schema, changes)
+
+        def plan(base: dict[str, Any], now: dt.datetime) -> Flow[dict[str, Any] | None]:
+            merge = guard.merge_fields(base, validated, src, now)
+            candidate = (yield from self._verbalize(merge.fields)) if merge.fields_changed else None
+            return guard.settle(base, merge, src, candidate, now)
+
+        return (yield from self._write(user_id, plan))
+
+    def _paragraph_flow(self, user_id: str, text: str) -> Flow[ProfileRecord[P]]:
+        validate_user_id(user_id)
+        if not isinstance(text, str):
+            raise ProfileValidationError(f"paragraph must be a str, got {type(text).__name__}")
+        cleaned = bound_paragraph(text, self.max_words)
+        if not cleaned:
+            raise ProfileValidationError(
+                "paragraph is empty; to let automation write it again use unpin(user_id)"
+            )
+
+        def plan(base: dict[str, Any], now: dt.datetime) -> Flow[dict[str, Any] | None]:
+            if base["paragraph"] == cleaned and base["provenance"] == "user_authored":
+                return None
+            return guard.pin_paragraph(base, cleaned, now)
+            yield  # pragma: no cover - makes this a generator like every plan
+
+        return (yield from self._write(user_id, plan))
+
+    def _unpin_flow(self, user_id: str) -> Flow[ProfileRecord[P]]:
+        validate_user_id(user_id)
+
+        def plan(base: dict[str, Any], now: dt.datetime) -> Flow[dict[str, Any] | None]:
+            if base["provenance"] != "user_authored":
+                return None
+            candidate = yield from self._verbalize(base["fields"])
+            return guard.unpin(base, candidate, now)
+
+        return (yield from self._write(user_id, plan))
+
+    def _suggestion_flow(
+        self, user_id: str, suggestion_id: str, *, accept: bool
+    ) -> Flow[ProfileRecord[P]]:
+        validate_user_id(user_id)
+        current = yield from io(Read(profile_namespace(user_id), PROFILE_KEY))
+        found = None if current is None else guard.find_suggestion(upgrade(current), suggestion_id)
+        if found is None:
+            raise ProfileValidationError(
+                f"no suggestion {suggestion_id!r} for user {user_id!r}; list them with "
+                "suggestions(user_id)"
+            )
+        if accept and found["kind"] == "field":
+            # Accepting is the user's decision: write it as theirs (this also drops the proposal).
+            return (yield from self._update_flow(user_id, {found["field"]: found["value"]}, "user"))
+
+        def plan(base: dict[str, Any], now: dt.datetime) -> Flow[dict[str, Any] | None]:
+            if guard.find_suggestion(base, suggestion_id) is None:
+                return None
+            if accept:
+                return guard.accept_suggestion(base, suggestion_id, now)
+            return guard.dismiss_suggestion(base, suggestion_id, now)
+            yield  # pragma: no cover - makes this a generator like every plan
+
+        return (yield from self._write(user_id, plan))
+
+    def _forget_flow(self, user_id: str) -> Flow[int]:
+        items = yield from io(ListUser(user_namespace(user_id)))
+        targets = tuple((tuple(item.namespace), item.key) for item in items)
+        if not targets:
+            return 0
+        return int((yield from io(Delete(targets))))
+
+    def _export_flow(self, user_id: str) -> Flow[dict[str, Any]]:
+        items = yield from io(ListUser(user_namespace(user_id)))
+        profile_ns = profile_namespace(user_id)
+        out: dict[str, Any] = {"user_id": user_id, "profile": None, "items": []}
+        for item in sorted(items, key=lambda i: (tuple(i.namespace), i.key)):
+            if tuple(item.namespace) == profile_ns and item.key == PROFILE_KEY:
+                out["profile"] = upgrade(item.value)
+                continue
+            out["items"].append(
+                {
+                    "collection": item.namespace[2] if len(item.namespace) > 2 else "",
+                    "namespace": list(item.namespace[2:]),
+                    "key": item.key,
+                    "value": item.value,
+                    "created_at": item.created_at.isoformat(),
+                    "updated_at": item.updated_at.isoformat(),
+                }
+            )
+        return out
+
+    # --- public API: each pair shares one flow --------------------------------------------
+    def get(self, user_id: str) -> ProfileRecord[P] | None:
+        """The user's record, or ``None`` if nothing was ever written for them."""
+        return self._run(self._get_flow(user_id))
+
+    async def aget(self, user_id: str) -> ProfileRecord[P] | None:
+        """Async twin of :meth:`get`."""
+        return await self._arun(self._get_flow(user_id))
+
+    def update(
+        self, user_id: str, changes: Mapping[str, Any] | BaseModel, *, source: str = "user"
+    ) -> ProfileRecord[P]:
+        """Set fields (a value of ``None`` clears one) and return the stored record.
+
+        ``source`` is ``"user"``, ``"onboarding"``, ``"extracted"`` or ``"agent"``. Extracted and
+        agent writes never overwrite a field the user set; they leave a suggestion. Raises
+        :class:`~langprofile.errors.ProfileValidationError` for unknown fields or wrong types,
+        before anything is read or written. A change that alters nothing is not written.
+        """
+        return self._run(self._update_flow(user_id, changes, source))
+
+    async def aupdate(
+        self, user_id: str, changes: Mapping[str, Any] | BaseModel, *, source: str = "user"
+    ) -> ProfileRecord[P]:
+        """Async twin of :meth:`update`."""
+        return await self._arun(self._update_flow(user_id, changes, source))
+
+    def write_paragraph(self, user_id: str, text: str) -> ProfileRecord[P]:
+        """Store a paragraph the user wrote and pin it: automation will not rewrite it."""
+        return self._run(self._paragraph_flow(user_id, text))
+
+    async def awrite_paragraph(self, user_id: str, text: str) -> ProfileRecord[P]:
+        """Async twin of :meth:`write_paragraph`."""
+        return await self._arun(self._paragraph_flow(user_id, text))
+
+    def unpin(self, user_id: str) -> ProfileRecord[P]:
+        """Release the pin; the paragraph is verbalized from the fields again."""
+        return self._run(self._unpin_flow(user_id))
+
+    async def aunpin(self, user_id: str) -> ProfileRecord[P]:
+        """Async twin of :meth:`unpin`."""
+        return await self._arun(self._unpin_flow(user_id))
+
+    def suggestions(self, user_id: str) -> list[Suggestion]:
+        """Pending suggestions automation left instead of overwriting the user's choices."""
+        record = self.get(user_id)
+        return [] if record is None else list(record.suggestions)
+
+    async def asuggestions(self, user_id: str) -> list[Suggestion]:
+        """Async twin of :meth:`suggestions`."""
+        record = await self.aget(user_id)
+        return [] if record is None else list(record.suggestions)
+
+    def accept_suggestion(self, user_id: str, suggestion_id: str) -> ProfileRecord[P]:
+        """Apply a suggestion as the user's own decision and remove it."""
+        return self._run(self._suggestion_flow(user_id, suggestion_id, accept=True))
+
+    async def aaccept_suggestion(self, user_id: str, suggestion_id: str) -> ProfileRecord[P]:
+        """Async twin of :meth:`accept_suggestion`."""
+        return await self._arun(self._suggestion_flow(user_id, suggestion_id, accept=True))
+
+    def dismiss_suggestion(self, user_id: str, suggestion_id: str) -> ProfileRecord[P]:
+        """Remove a suggestion without applying it."""
+        return self._run(self._suggestion_flow(user_id, suggestion_id, accept=False))
+
+    async def adismiss_suggestion(self, user_id: str, suggestion_id: str) -> ProfileRecord[P]:
+        """Async twin of :meth:`dismiss_suggestion`."""
+        return await self._arun(self._suggestion_flow(user_id, suggestion_id, accept=False))
+
+    def forget(self, user_id: str) -> int:
+        """Erase everything stored for the user; return how many items were removed."""
+        return self._run(self._forget_flow(user_id))
+
+    async def aforget(self, user_id: str) -> int:
+        """Async twin of :meth:`forget`."""
+        return await self._arun(self._forget_flow(user_id))
+
+    def export(self, user_id: str) -> dict[str, Any]:
+        """Everything stored for the user as JSON-serializable data."""
+        return self._run(self._export_flow(user_id))
+
+    async def aexport(self, user_id: str) -> dict[str, Any]:
+        """Async twin of :meth:`export`."""
+        return await self._arun(self._export_flow(user_id))
+
+    # --- the canonical read ---------------------------------------------------------------
+    def preamble(self, user_id: str) -> str:
+        """The user's ``<User Profile>`` block, or ``""``: one ``get``, nothing rendered.
+
+        This is the only read the injector makes. The block was rendered when the profile was
+        written, so this costs one store ``get`` and a key lookup.
+        """
+        item = self.store.get(profile_namespace(user_id), PROFILE_KEY, refresh_ttl=False)
+        return _block(item.value) if item is not None else ""
+
+    async def apreamble(self, user_id: str) -> str:
+        """Async twin of :meth:`preamble`."""
+        item = await self.store.aget(profile_namespace(user_id), PROFILE_KEY, refresh_ttl=False)
+        return _block(item.value) if item is not None else ""
+
+
+def _block(value: Mapping[str, Any]) -> str:
+    block = value.get("preamble", "")
+    return block if isinstance(block, str) else ""
+
+
