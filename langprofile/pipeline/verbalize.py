@@ -126,8 +126,10 @@ def _known_sentences(d: dict[str, Any]) -> list[str]:
     name, preferred = d.get("name"), d.get("preferred_name")
     if name and preferred and preferred != name:
         out.append(f"Your name is {name}, and you like to be called {preferred}.")
-    elif name or preferred:
-        out.append(f"Your name is {name or preferred}.")
+    elif name:
+        out.append(f"Your name is {name}.")
+    elif preferred:
+        out.append(f"You like to be called {preferred}.")
     role, org = d.get("role"), d.get("organization")
     if role and org:
         out.append(f"You work as {_article(role)} {role} at {org}.")

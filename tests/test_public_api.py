@@ -1,0 +1,65 @@
+"""The public surface is deliberate: changing it must change this test."""
+
+from __future__ import annotations
+
+import langprofile
+
+EXPECTED = [
+    "BLOCK_MESSAGE_ID",
+    "ConcurrentUpdateError",
+    "InvalidUserIdError",
+    "LangProfileError",
+    "MissingDependencyError",
+    "MissingUserIdError",
+    "ProfileInjector",
+    "ProfileMiddleware",
+    "ProfileRecord",
+    "ProfileStore",
+    "ProfileValidationError",
+    "Provenance",
+    "Source",
+    "StoreWriteError",
+    "Suggestion",
+    "TemplateVerbalizer",
+    "UserProfile",
+    "Verbalizer",
+    "__version__",
+    "aopen_store",
+    "open_store",
+    "render_preamble",
+]
+
+
+def test_all_is_sorted_and_pinned() -> None:
+    assert langprofile.__all__ == sorted(langprofile.__all__)
+    assert langprofile.__all__ == EXPECTED
+
+
+def test_every_name_resolves() -> None:
+    for name in langprofile.__all__:
+        assert getattr(langprofile, name) is not None
+
+
+def test_errors_subclass_builtins() -> None:
+    assert issubclass(langprofile.LangProfileError, Exception)
+    assert issubclass(langprofile.InvalidUserIdError, ValueError)
+    assert issubclass(langprofile.MissingUserIdError, ValueError)
+    assert issubclass(langprofile.ProfileValidationError, ValueError)
+    assert issubclass(langprofile.MissingDependencyError, ImportError)
+    for name in langprofile.__all__:
+        obj = getattr(langprofile, name)
+        if isinstance(obj, type) and issubclass(obj, BaseException):
+            assert issubclass(obj, Exception), name
+
+
+def test_provenance_values() -> None:
+    assert [p.value for p in langprofile.Provenance] == [
+        "empty", "onboarding", "evolved", "user_authored",
+    ]
+
+
+def test_sync_and_async_twins_exist() -> None:
+    for name in ["get", "update", "write_paragraph", "unpin", "preamble", "forget", "export",
+                 "suggestions", "accept_suggestion", "dismiss_suggestion"]:
+        assert callable(getattr(langprofile.ProfileStore, name))
+        assert callable(getattr(langprofile.ProfileStore, "a" + name))
