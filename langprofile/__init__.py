@@ -8,6 +8,7 @@ One profile per user in any langgraph ``BaseStore``, written through one writer
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 from .errors import (
     ConcurrentUpdateError,
@@ -18,13 +19,26 @@ from .errors import (
     ProfileValidationError,
     StoreWriteError,
 )
-from .middleware import ProfileMiddleware
 from .nodes import BLOCK_MESSAGE_ID, ProfileInjector
 from .pipeline.verbalize import TemplateVerbalizer, Verbalizer
 from .preamble import render_preamble
 from .schema import ProfileRecord, Provenance, Source, Suggestion, UserProfile
 from .store.backends import aopen_store, open_store
 from .store.profiles import ProfileStore
+
+if TYPE_CHECKING:
+    from .middleware import ProfileMiddleware
+
+
+def __getattr__(name: str) -> Any:
+    # The middleware pulls in langchain.agents (~1 s); load it only when someone asks for it, so
+    # `import langprofile` (and the pytest plugin) stays light.
+    if name == "ProfileMiddleware":
+        from .middleware import ProfileMiddleware
+
+        return ProfileMiddleware
+    raise AttributeError(f"module 'langprofile' has no attribute {name!r}")
+
 
 try:
     __version__ = version("langprofile")

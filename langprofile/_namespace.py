@@ -74,7 +74,11 @@ def decode_label(label: str) -> str:
 @lru_cache(maxsize=65_536)
 def _namespaces(user_id: str) -> tuple[tuple[str, str], tuple[str, str, str], tuple[str, str, str]]:
     label = encode_user_id(user_id)
-    return (USERS_ROOT, label), (USERS_ROOT, label, PROFILE_LEAF), (USERS_ROOT, label, MEMORIES_LEAF)
+    return (
+        (USERS_ROOT, label),
+        (USERS_ROOT, label, PROFILE_LEAF),
+        (USERS_ROOT, label, MEMORIES_LEAF),
+    )
 
 
 def _cached(user_id: str) -> tuple[tuple[str, str], tuple[str, str, str], tuple[str, str, str]]:

@@ -31,7 +31,7 @@ def _with_block(request: ModelRequest, block: str) -> ModelRequest:
     return request.override(system_message=SystemMessage(content=content))
 
 
-class ProfileMiddleware(AgentMiddleware):  # type: ignore[type-arg]
+class ProfileMiddleware(AgentMiddleware):
     """Prepends the current user's ``<User Profile>`` block to every model call of an agent.
 
     Same user-id rules, timeout and failure behaviour as :class:`~langprofile.ProfileInjector`.

@@ -19,6 +19,8 @@ __all__ = ["BLOCK_CLOSE", "BLOCK_OPEN", "neutralize", "render_preamble"]
 BLOCK_OPEN = "<User Profile>"
 BLOCK_CLOSE = "</User Profile>"
 
+# Look-alike guillemets keep the text readable while no tag can be formed.
+_LT, _GT = "\u2039", "\u203a"
 # Chat-template control tokens of common model families (<|im_start|>, [INST], <<SYS>>, ...).
 _TEMPLATE_TOKENS = re.compile(r"<\|[^|>]{0,40}\|>|\[/?INST\]|<</?SYS>>|<s>|</s>", re.IGNORECASE)
 # A line that opens like a transcript turn or a prompt section, e.g. "System:" or "### Instruction".
@@ -32,7 +34,7 @@ def neutralize(text: str) -> str:
     """Make untrusted profile text safe to place inside the block (see module docstring)."""
     text = clean_text(text, MAX_PARAGRAPH_CHARS)
     text = _TEMPLATE_TOKENS.sub(" ", text)
-    text = text.replace("<", "‹").replace(">", "›")
+    text = text.replace("<", _LT).replace(">", _GT)
     text = _ROLE_LINE.sub(lambda m: f"{m.group(1)}(quoted) {m.group(3)}{m.group(4)}", text)
     return text.strip()
 

@@ -28,6 +28,7 @@ Source = Literal["user", "onboarding", "extracted", "agent"]
 SOURCES: tuple[Source, ...] = ("user", "onboarding", "extracted", "agent")
 AUTOMATED_SOURCES: frozenset[str] = frozenset({"extracted", "agent"})
 
+
 class Provenance(str, Enum):
     """Where the current paragraph came from (the ladder of the provenance guard)."""
 
@@ -42,6 +43,7 @@ class Provenance(str, Enum):
 
     def __str__(self) -> str:
         return self.value
+
 
 class UserProfile(BaseModel):
     """What the assistant knows about the person it is talking to.
@@ -114,7 +116,9 @@ class UserProfile(BaseModel):
         "'regex'; not a single error being debugged now.",
     )
 
+
 P = TypeVar("P", bound=BaseModel)
+
 
 @dataclass(frozen=True)
 class Suggestion:
@@ -143,6 +147,7 @@ class Suggestion:
             "reason": self.reason,
             "created_at": self.created_at.isoformat(),
         }
+
 
 @dataclass(frozen=True)
 class ProfileRecord(Generic[P]):

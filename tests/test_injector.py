@@ -104,9 +104,17 @@ async def test_user_id_from_configurable_or_mapping_context(mode: str) -> None:
     profiles.update("cfg-user", {"name": "Config User"})
     model = ScriptedChatModel(script=["ok"], cycle=True)
     graph = _graph(ProfileInjector(profiles), model)
-    await _invoke(graph, mode, "x", config={"configurable": {"thread_id": "a", "user_id": "cfg-user"}})
+    await _invoke(
+        graph, mode, "x", config={"configurable": {"thread_id": "a", "user_id": "cfg-user"}}
+    )
     assert "Config User" in model.calls[-1][0].content
-    await _invoke(graph, mode, "x", config={"configurable": {"thread_id": "b"}}, context={"user_id": "cfg-user"})
+    await _invoke(
+        graph,
+        mode,
+        "x",
+        config={"configurable": {"thread_id": "b"}},
+        context={"user_id": "cfg-user"},
+    )
     assert "Config User" in model.calls[-1][0].content
 
 
@@ -127,7 +135,10 @@ async def test_incognito_run_gets_no_block(mode: str) -> None:
     model = ScriptedChatModel(script=["ok"], cycle=True)
     graph = _graph(ProfileInjector(profiles), model)
     await _invoke(
-        graph, mode, "x", config={"configurable": {"thread_id": "t"}},
+        graph,
+        mode,
+        "x",
+        config={"configurable": {"thread_id": "t"}},
         context={"user_id": "ina", "incognito": True},
     )
     assert _blocks(model.calls[-1]) == []
@@ -185,7 +196,9 @@ async def test_failing_or_slow_store_means_no_block_and_a_reply(
     model = ScriptedChatModel(script=["still here"], cycle=True)
     graph = _graph(ProfileInjector(profiles, read_timeout=0.1), model)
     with caplog.at_level(logging.WARNING, logger="langprofile"):
-        state = await _invoke(graph, mode, "x", config={"configurable": {"thread_id": "t"}}, context=Context("bo"))
+        state = await _invoke(
+            graph, mode, "x", config={"configurable": {"thread_id": "t"}}, context=Context("bo")
+        )
     assert state["messages"][-1].content == "still here"
     assert _blocks(model.calls[-1]) == []
     assert "continuing without the block" in caplog.text
@@ -198,7 +211,9 @@ async def test_store_none_uses_the_graphs_store(mode: str) -> None:
     ProfileStore(store).update("rt", {"name": "Runtime"})
     model = ScriptedChatModel(script=["ok"], cycle=True)
     graph = _graph(ProfileInjector(profiles), model, store=store)
-    await _invoke(graph, mode, "x", config={"configurable": {"thread_id": "t"}}, context=Context("rt"))
+    await _invoke(
+        graph, mode, "x", config={"configurable": {"thread_id": "t"}}, context=Context("rt")
+    )
     assert "Runtime" in model.calls[-1][0].content
     with pytest.raises(RuntimeError, match="store of the running graph"):
         profiles.get("rt")

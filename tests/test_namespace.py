@@ -10,8 +10,24 @@ from langgraph.store.memory import InMemoryStore
 
 from langprofile._namespace import decode_label, encode_user_id, profile_namespace
 
-TRICKY = ["alice@example.com", "a.b", "a%b", "a_b", "*", "a/b", "a b", "ünïcødé", "中文", "🙂",
-          "~", "~2e", "a~2eb", "-", "A", "a"]
+TRICKY = [
+    "alice@example.com",
+    "a.b",
+    "a%b",
+    "a_b",
+    "*",
+    "a/b",
+    "a b",
+    "ünïcødé",
+    "中文",
+    "🙂",
+    "~",
+    "~2e",
+    "a~2eb",
+    "-",
+    "A",
+    "a",
+]
 
 
 @pytest.mark.parametrize("user_id", TRICKY)

@@ -1,6 +1,7 @@
 """What the model sees: the verbalized paragraph and the rendered block, pinned by snapshots.
 
-Regenerate a snapshot deliberately with ``LANGPROFILE_UPDATE_SNAPSHOTS=1 pytest tests/test_preamble.py``.
+Regenerate snapshots deliberately:
+``LANGPROFILE_UPDATE_SNAPSHOTS=1 pytest tests/test_preamble.py``.
 """
 
 from __future__ import annotations
@@ -82,7 +83,9 @@ def test_custom_schema_fields_are_verbalized() -> None:
         favourite_brand: str | None = Field(default=None, title="Favourite brand")
         loyalty_tier: int | None = None
 
-    text = TemplateVerbalizer().verbalize(ShopProfile(name="Bo", favourite_brand="Acme", loyalty_tier=3))
+    text = TemplateVerbalizer().verbalize(
+        ShopProfile(name="Bo", favourite_brand="Acme", loyalty_tier=3)
+    )
     assert text == "Your name is Bo. Your favourite brand: Acme. Your loyalty tier: 3."
 
 

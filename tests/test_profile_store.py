@@ -332,6 +332,10 @@ async def test_foreign_item_at_profile_key_is_not_overwritten(
     profiles = ProfileStore(store)
     with pytest.raises(ValueError, match="not a langprofile profile"):
         await call(profiles, "update", "old", {"name": "y"})
-    item = store.get(namespace, "profile") if mode == "sync" else await store.aget(namespace, "profile")
+    item = (
+        store.get(namespace, "profile")
+        if mode == "sync"
+        else await store.aget(namespace, "profile")
+    )
     assert item is not None
     assert item.value == {"kind": "UserProfile", "content": {"name": "x"}}

@@ -54,12 +54,25 @@ def test_errors_subclass_builtins() -> None:
 
 def test_provenance_values() -> None:
     assert [p.value for p in langprofile.Provenance] == [
-        "empty", "onboarding", "evolved", "user_authored",
+        "empty",
+        "onboarding",
+        "evolved",
+        "user_authored",
     ]
 
 
 def test_sync_and_async_twins_exist() -> None:
-    for name in ["get", "update", "write_paragraph", "unpin", "preamble", "forget", "export",
-                 "suggestions", "accept_suggestion", "dismiss_suggestion"]:
+    for name in [
+        "get",
+        "update",
+        "write_paragraph",
+        "unpin",
+        "preamble",
+        "forget",
+        "export",
+        "suggestions",
+        "accept_suggestion",
+        "dismiss_suggestion",
+    ]:
         assert callable(getattr(langprofile.ProfileStore, name))
         assert callable(getattr(langprofile.ProfileStore, "a" + name))

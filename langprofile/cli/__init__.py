@@ -34,13 +34,18 @@ def _parser() -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, help=help_text)
         cmd.add_argument("user_id")
         cmd.add_argument(
-            "--store", default=default_store,
+            "--store",
+            default=default_store,
             help="store URL: memory://, sqlite:///path.db or postgresql://... "
-                 "(default: $LANGPROFILE_STORE or sqlite:///langprofile.db)",
+            "(default: $LANGPROFILE_STORE or sqlite:///langprofile.db)",
         )
         if name == "set":
-            cmd.add_argument("assignments", nargs="+", metavar="field=value",
-                             help="a JSON value (e.g. '[\"Python\"]', true) or plain text")
+            cmd.add_argument(
+                "assignments",
+                nargs="+",
+                metavar="field=value",
+                help="a JSON value (e.g. '[\"Python\"]', true) or plain text",
+            )
         if name == "pin":
             cmd.add_argument("text")
     return parser
@@ -54,8 +59,8 @@ def _value(raw: str) -> Any:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..store.backends import open_store
-    from ..store.profiles import ProfileStore
+    from langprofile.store.backends import open_store
+    from langprofile.store.profiles import ProfileStore
 
     with open_store(args.store) as store:
         profiles: ProfileStore[Any] = ProfileStore(store)

@@ -17,26 +17,39 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.runnables import RunnableLambda
 from langgraph.graph import START, MessagesState, StateGraph
 
-from ..nodes import ProfileInjector
-from ..preamble import BLOCK_OPEN
-from ..store.backends import open_store
-from ..store.profiles import ProfileStore
-from ..testing.models import ScriptedChatModel
+from langprofile.nodes import ProfileInjector
+from langprofile.preamble import BLOCK_OPEN
+from langprofile.store.backends import open_store
+from langprofile.store.profiles import ProfileStore
+from langprofile.testing.models import ScriptedChatModel
 
 __all__ = ["run_demo"]
 
 USER = "alice@example.com"
-THREAD_1 = [
-    ("Hi! I'm Alice Chen, a data engineer at Acme. Call me Ali.", {
-        "name": "Alice Chen", "preferred_name": "Ali", "role": "data engineer",
-        "organization": "Acme",
-    }),
-    ("Our stack is Airflow, dbt and Snowflake. I live in Lisbon.", {
-        "tools": ["Airflow", "dbt", "Snowflake"], "timezone": "Europe/Lisbon",
-    }),
-    ("In general keep answers short, and always include code examples.", {
-        "response_length": "concise", "prefers_code_examples": True,
-    }),
+THREAD_1: list[tuple[str, dict[str, Any]]] = [
+    (
+        "Hi! I'm Alice Chen, a data engineer at Acme. Call me Ali.",
+        {
+            "name": "Alice Chen",
+            "preferred_name": "Ali",
+            "role": "data engineer",
+            "organization": "Acme",
+        },
+    ),
+    (
+        "Our stack is Airflow, dbt and Snowflake. I live in Lisbon.",
+        {
+            "tools": ["Airflow", "dbt", "Snowflake"],
+            "timezone": "Europe/Lisbon",
+        },
+    ),
+    (
+        "In general keep answers short, and always include code examples.",
+        {
+            "response_length": "concise",
+            "prefers_code_examples": True,
+        },
+    ),
 ]
 THREAD_2 = "What's a good way to backfill a large table?"
 
@@ -45,8 +58,10 @@ def _stand_in_reply(messages: list[BaseMessage]) -> AIMessage:
     """An offline stand-in for a chat model: says what profile it was given."""
     first = messages[0] if messages else None
     if isinstance(first, SystemMessage) and BLOCK_OPEN in str(first.content):
-        return AIMessage("[offline stand-in model] I received your profile block and would tailor "
-                         "this answer to it.")
+        return AIMessage(
+            "[offline stand-in model] I received your profile block and would tailor "
+            "this answer to it."
+        )
     return AIMessage("[offline stand-in model] Noted.")
 
 
@@ -103,8 +118,10 @@ def run_demo(db_path: str | None = None, *, out: Callable[[str], None] = print) 
         out(f"model: {state['messages'][-1].content}\n")
         out("The model received this system block first in thread 2:\n")
         out(block or "(no block)")
-        record = profiles.get(USER)
-        if record is not None:
-            out(f"\nprovenance={record.provenance.value} version={record.version} "
-                f"fields={sorted(record.field_sources)}")
+        final = profiles.get(USER)
+        if final is not None:
+            out(
+                f"\nprovenance={final.provenance.value} version={final.version} "
+                f"fields={sorted(final.field_sources)}"
+            )
     return block

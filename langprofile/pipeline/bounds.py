@@ -7,13 +7,15 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from ..config import MAX_LIST_ITEMS, MAX_STRING_CHARS
+from langprofile.config import MAX_LIST_ITEMS, MAX_STRING_CHARS
 
 __all__ = ["bound_value", "clean_line", "clean_text", "truncate_words"]
 
 # C0/C1 controls, DEL, and the unicode line/paragraph separators that some tokenizers treat as
 # newlines. Tabs and newlines are handled separately by the callers.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e]")
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e]"
+)
 _SPACE = re.compile(r"\s+")
 _MAX_DEPTH = 4
 

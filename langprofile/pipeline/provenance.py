@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import MAX_SUGGESTIONS
-from ..preamble import render_preamble
-from ..schema import AUTOMATED_SOURCES, Provenance, Source
+from langprofile.config import MAX_SUGGESTIONS
+from langprofile.preamble import render_preamble
+from langprofile.schema import AUTOMATED_SOURCES, Provenance, Source
 
 __all__ = [
     "FieldMerge",
@@ -212,14 +212,18 @@ def find_suggestion(value: Mapping[str, Any], suggestion_id: str) -> dict[str, A
     return None
 
 
-def dismiss_suggestion(value: Mapping[str, Any], suggestion_id: str, now: dt.datetime) -> dict[str, Any]:
+def dismiss_suggestion(
+    value: Mapping[str, Any], suggestion_id: str, now: dt.datetime
+) -> dict[str, Any]:
     """Drop one suggestion; the caller checked it exists."""
     out = dict(value)
     out["suggestions"] = [s for s in value.get("suggestions", []) if s["id"] != suggestion_id]
     return _finish(out, now)
 
 
-def accept_suggestion(value: Mapping[str, Any], suggestion_id: str, now: dt.datetime) -> dict[str, Any]:
+def accept_suggestion(
+    value: Mapping[str, Any], suggestion_id: str, now: dt.datetime
+) -> dict[str, Any]:
     """Adopt a proposed paragraph as the user's own (it stays pinned) and drop the proposal.
 
     Field suggestions are accepted by writing the field with source ``user``; see

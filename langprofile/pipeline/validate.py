@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import ProfileValidationError
+from langprofile.errors import ProfileValidationError
+
 from .bounds import bound_value
 
 __all__ = ["validate_changes"]
@@ -37,7 +38,8 @@ def validate_changes(
             k: getattr(changes, k) for k in changes.model_fields_set if k in schema.model_fields
         }
         raw = {
-            k: (v.model_dump(mode="json") if isinstance(v, BaseModel) else v) for k, v in raw.items()
+            k: (v.model_dump(mode="json") if isinstance(v, BaseModel) else v)
+            for k, v in raw.items()
         }
     elif isinstance(changes, Mapping):
         raw = {}

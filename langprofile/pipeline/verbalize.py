@@ -12,7 +12,8 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
-from ..config import MAX_PARAGRAPH_CHARS, MAX_PARAGRAPH_WORDS
+from langprofile.config import MAX_PARAGRAPH_CHARS, MAX_PARAGRAPH_WORDS
+
 from .bounds import clean_text, truncate_words
 
 __all__ = [
@@ -121,7 +122,7 @@ _KNOWN = frozenset(
 )
 
 
-def _known_sentences(d: dict[str, Any]) -> list[str]:
+def _known_sentences(d: dict[str, Any]) -> list[str]:  # noqa: PLR0912 - one branch per field reads best
     out: list[str] = []
     name, preferred = d.get("name"), d.get("preferred_name")
     if name and preferred and preferred != name:

@@ -12,15 +12,16 @@ import logging
 import time
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar, Union
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from pydantic import BaseModel
 
-from ..config import STORE_RETRY_BACKOFF_S, STORE_WRITE_RETRIES
-from ..errors import StoreWriteError
+from langprofile.config import STORE_RETRY_BACKOFF_S, STORE_WRITE_RETRIES
+from langprofile.errors import StoreWriteError
 
 if TYPE_CHECKING:
-    from ..pipeline.verbalize import Verbalizer
+    from langprofile.pipeline.verbalize import Verbalizer
+
     from ._adapters import Adapter
 
 __all__ = [
@@ -97,7 +98,7 @@ class Fault:
     exc: Exception
 
 
-Request = Union[Read, CompareAndPut, ListUser, Delete, Verbalize, Sleep]
+Request: TypeAlias = Read | CompareAndPut | ListUser | Delete | Verbalize | Sleep
 Flow = Generator[Request, Any, T]
 
 
@@ -119,7 +120,9 @@ def io(request: Request) -> Generator[Request, Any, Any]:
                     f"({type(result.exc).__name__}: {result.exc}); nothing was written"
                 ) from result.exc
             raise result.exc
-        logger.warning("store request failed (%s: %s); retrying", type(result.exc).__name__, result.exc)
+        logger.warning(
+            "store request failed (%s: %s); retrying", type(result.exc).__name__, result.exc
+        )
         yield Sleep(STORE_RETRY_BACKOFF_S * 2**attempt)
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -135,7 +138,8 @@ def drive(flow: Flow[T], adapter: Adapter, verbalizer: Verbalizer) -> T:
         if isinstance(request, Verbalize):
             result = verbalizer.verbalize(request.profile)
         elif isinstance(request, Sleep):
-            result = time.sleep(request.seconds)
+            time.sleep(request.seconds)
+            result = None
         else:
             try:
                 result = adapter.run(request)
@@ -154,7 +158,8 @@ async def adrive(flow: Flow[T], adapter: Adapter, verbalizer: Verbalizer) -> T:
         if isinstance(request, Verbalize):
             result = await verbalizer.averbalize(request.profile)
         elif isinstance(request, Sleep):
-            result = await asyncio.sleep(request.seconds)
+            await asyncio.sleep(request.seconds)
+            result = None
         else:
             try:
                 result = await adapter.arun(request)

@@ -16,6 +16,7 @@ from typing import Any
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
 from pydantic import ConfigDict, Field, PrivateAttr
@@ -89,12 +90,14 @@ class ScriptedChatModel(BaseChatModel):
         if message.id is None:
             message.id = f"scripted-{n}"
         if self.usage is not None and message.usage_metadata is None:
-            message.usage_metadata = {  # type: ignore[typeddict-item]
-                "input_tokens": 0,
-                "output_tokens": 0,
-                "total_tokens": 0,
-                **self.usage,
-            }
+            message.usage_metadata = UsageMetadata(
+                input_tokens=self.usage.get("input_tokens", 0),
+                output_tokens=self.usage.get("output_tokens", 0),
+                total_tokens=self.usage.get(
+                    "total_tokens",
+                    self.usage.get("input_tokens", 0) + self.usage.get("output_tokens", 0),
+                ),
+            )
         return message
 
     def _generate(
