@@ -189,6 +189,8 @@ class ProfileInjector(Runnable[Any, dict[str, Any]]):
                 return {}
             # add_messages replaces a message with the same id in place: it stays first.
             return {self.messages_key: [message]}
+        if not messages:
+            return {self.messages_key: [message]}
         rest = [m for m in messages if not _is_block(m)]
         return {self.messages_key: [RemoveMessage(id=REMOVE_ALL_MESSAGES), message, *rest]}
 

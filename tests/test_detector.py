@@ -149,6 +149,9 @@ def test_languages(detector: SignalDetector, text: str, expected: list[str]) -> 
         ("I'm in PST, so mornings are hard.", "America/Los_Angeles"),
         ("I'm on US Central time for now.", "America/Chicago"),
         ("my timezone is Europe/Berlin", "Europe/Berlin"),
+        ("my time zone is america/new_york", "America/New_York"),
+        ("I live and work in Cape Town.", "Africa/Johannesburg"),
+        ("I live in Washington, D.C.", "America/New_York"),
     ],
 )
 def test_timezone(detector: SignalDetector, text: str, expected: str) -> None:
@@ -187,6 +190,7 @@ def test_no_timezone(detector: SignalDetector, text: str) -> None:
         ("No long explanations, please.", "concise"),
         ("Give me detailed answers from now on.", "detailed"),
         ("I really appreciate thorough explanations.", "detailed"),
+        ("I like long, detailed explanations.", "detailed"),
         ("The more detail the better.", "detailed"),
         ("Perfect, not too long and not too short.", "balanced"),
         ("This length is perfect.", "balanced"),
@@ -219,6 +223,7 @@ def test_expertise_level(detector: SignalDetector, text: str, expected: str) -> 
     "text",
     [
         "I've been coding for 3 years.",
+        "I have been working on this bug for 12 hours.",
         "I'm new here, hi!",
         "I'm new to this city.",
         "I'm new to Berlin, what should I see?",
@@ -291,6 +296,7 @@ def test_style_and_code_preferences(
         ("one_off", "Just give me short answers for now."),
         ("one_off", "Short answer this time."),
         ("one_off", "Keep the answers short in this quiz you generate."),
+        ("one_off", "Give me three short answers to these."),
         ("temporary", "I'm exhausted today."),
         ("aspiration", "I'm thinking about moving to Lisbon someday."),
         ("aspiration", "I hope to be fluent in Spanish one day."),
@@ -447,6 +453,13 @@ def test_units_split_lists_and_normalize_strings(scoring: ModuleType) -> None:
         ("languages", "english"),
         ("timezone", "UTC"),
     }
+
+
+def test_script_reports_a_missing_eval_file(
+    scoring: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert scoring.main(["--eval", str(tmp_path / "missing.jsonl")]) == 2
+    assert "eval file not found" in capsys.readouterr().err
 
 
 def test_score_on_the_eval_set(scoring: ModuleType, detector: SignalDetector) -> None:

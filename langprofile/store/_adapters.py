@@ -53,11 +53,20 @@ class Adapter:
         return self._locks[hash((namespace, key)) % self._STRIPES]
 
     # --- sync -----------------------------------------------------------------------------
+    def read(self, namespace: tuple[str, ...], key: str) -> dict[str, Any] | None:
+        """One item's value by key, or ``None``: the read every profile read goes through."""
+        item = self.store.get(namespace, key, refresh_ttl=False)
+        return None if item is None else item.value
+
+    async def aread(self, namespace: tuple[str, ...], key: str) -> dict[str, Any] | None:
+        """Async twin of :meth:`read`."""
+        item = await self.store.aget(namespace, key, refresh_ttl=False)
+        return None if item is None else item.value
+
     def run(self, request: Request) -> Any:
         """Execute one request with blocking I/O."""
         if isinstance(request, Read):
-            item = self.store.get(request.namespace, request.key, refresh_ttl=False)
-            return None if item is None else item.value
+            return self.read(request.namespace, request.key)
         if isinstance(request, CompareAndPut):
             return self.compare_and_put(request)
         if isinstance(request, ListUser):
@@ -88,8 +97,7 @@ class Adapter:
     async def arun(self, request: Request) -> Any:
         """Execute one request with async I/O."""
         if isinstance(request, Read):
-            item = await self.store.aget(request.namespace, request.key, refresh_ttl=False)
-            return None if item is None else item.value
+            return await self.aread(request.namespace, request.key)
         if isinstance(request, CompareAndPut):
             return await self.acompare_and_put(request)
         if isinstance(request, ListUser):
@@ -176,8 +184,21 @@ class AsyncSqliteAdapter(Adapter):
         return _on_loop(self.store, self.acompare_and_put(request))
 
 
+_PG_READ = "SELECT value FROM store WHERE prefix = %s AND key = %s"
+
+
 class PostgresAdapter(Adapter):
-    """Sync ``PostgresStore``: conditional SQL on a pooled or shared connection."""
+    """Sync ``PostgresStore``: conditional SQL on a pooled or shared connection.
+
+    Reads are a plain primary-key ``SELECT``: ``PostgresStore.get`` wraps every read in a
+    TTL-refresh ``UPDATE`` CTE, about 2.5x the cost, and profile items never carry a TTL.
+    """
+
+    def read(self, namespace: tuple[str, ...], key: str) -> dict[str, Any] | None:
+        """One item's value by primary key."""
+        with _pg_connection(self.store) as conn:
+            row = conn.execute(_PG_READ, (_prefix_text(namespace), key)).fetchone()
+        return None if row is None else _row_value(row)
 
     def compare_and_put(self, request: CompareAndPut) -> bool:
         """Atomic conditional insert/update in one statement."""
@@ -198,6 +219,21 @@ class PostgresAdapter(Adapter):
 class AsyncPostgresAdapter(Adapter):
     """``AsyncPostgresStore``: conditional SQL on its async pool or connection."""
 
+    async def aread(self, namespace: tuple[str, ...], key: str) -> dict[str, Any] | None:
+        """One item's value by primary key (see :class:`PostgresAdapter`)."""
+        from psycopg_pool import AsyncConnectionPool
+
+        params = (_prefix_text(namespace), key)
+        conn_or_pool: Any = self.store.conn  # type: ignore[attr-defined]
+        if isinstance(conn_or_pool, AsyncConnectionPool):
+            async with conn_or_pool.connection() as conn:
+                cur = await conn.execute(_PG_READ, params)
+                row = await cur.fetchone()
+        else:
+            cur = await conn_or_pool.execute(_PG_READ, params)
+            row = await cur.fetchone()
+        return None if row is None else _row_value(row)
+
     async def acompare_and_put(self, request: CompareAndPut) -> bool:
         """Atomic conditional insert/update in one statement."""
         from psycopg_pool import AsyncConnectionPool
@@ -212,6 +248,12 @@ class AsyncPostgresAdapter(Adapter):
     def compare_and_put(self, request: CompareAndPut) -> bool:
         """Run the async statement on the store's loop from a worker thread."""
         return _on_loop(self.store, self.acompare_and_put(request))
+
+
+def _row_value(row: Any) -> dict[str, Any]:
+    value = row["value"] if isinstance(row, dict) else row[0]
+    # jsonb arrives decoded; a connection without psycopg's JSON loaders gives text or bytes.
+    return value if isinstance(value, dict) else orjson.loads(value)
 
 
 async def _pg_aexecute(conn: Any, sql: str, params: tuple[Any, ...]) -> bool:

@@ -337,13 +337,13 @@ class ProfileStore(Generic[P]):
         This is the only read the injector makes. The block was rendered when the profile was
         written, so this costs one store ``get`` and a key lookup.
         """
-        item = self.store.get(profile_namespace(user_id), PROFILE_KEY, refresh_ttl=False)
-        return _block(item.value) if item is not None else ""
+        value = self._io()[0].read(profile_namespace(user_id), PROFILE_KEY)
+        return "" if value is None else _block(value)
 
     async def apreamble(self, user_id: str) -> str:
         """Async twin of :meth:`preamble`."""
-        item = await self.store.aget(profile_namespace(user_id), PROFILE_KEY, refresh_ttl=False)
-        return _block(item.value) if item is not None else ""
+        value = await self._io()[0].aread(profile_namespace(user_id), PROFILE_KEY)
+        return "" if value is None else _block(value)
 
 
 def _block(value: Mapping[str, Any]) -> str:

@@ -1,0 +1,292 @@
+"""Score ``SignalDetector`` on the labelled conversations in ``shared/eval``.
+
+Usage: ``python benchmarks/detector_eval.py [--eval PATH]``. The file defaults to
+``../shared/eval/conversations.jsonl`` next to the repository, or ``$LANGPROFILE_EVAL_PATH``.
+
+Scoring follows the eval README:
+
+- gate: recall on relevant turns, precision, false-positive rate on non-relevant trap turns and
+  the fraction of all user turns let through;
+- direct extraction: each (field, value) unit, list items separately, over the fields the
+  detector covers only. Strings match case-insensitively after trimming and collapsing
+  whitespace; timezones and enum values match exactly. No free-text field is covered, so no
+  fuzzy matching is needed;
+- conversation level: per-turn predictions folded with the README's rule and compared with
+  ``expected``, per field, over conversations where either side has the field.
+
+The pure functions here are imported by ``tests/test_detector.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from langprofile.extraction.detector import SignalDetector
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_EVAL_PATH = REPO_ROOT.parent / "shared" / "eval" / "conversations.jsonl"
+LIST_FIELDS = frozenset({"languages", "domains", "tools", "current_projects", "pain_points"})
+# Matched exactly: IANA names and schema enums.
+EXACT_FIELDS = frozenset({"timezone", "expertise_level", "communication_style", "response_length"})
+
+Conversation = Mapping[str, Any]
+
+
+class Detector(Protocol):
+    """What the scorer needs from a detector."""
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The fields ``detect`` covers; only these are scored."""
+        ...
+
+    def detect(self, text: str) -> dict[str, object]: ...
+
+    def is_relevant(self, text: str) -> bool: ...
+
+
+@dataclass
+class Counts:
+    """True positives, false positives and false negatives."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        """tp / (tp + fp); 1.0 when nothing was predicted."""
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        """tp / (tp + fn); 1.0 when nothing was labelled."""
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+
+@dataclass
+class Report:
+    """Every figure the script prints."""
+
+    turns: int = 0
+    gate: Counts = field(default_factory=Counts)
+    gated: int = 0
+    trap_negatives: int = 0
+    trap_false_positives: int = 0
+    extraction: Counts = field(default_factory=Counts)
+    per_field: dict[str, Counts] = field(default_factory=dict)
+    fold_correct: dict[str, int] = field(default_factory=dict)
+    fold_total: dict[str, int] = field(default_factory=dict)
+    mistakes: list[str] = field(default_factory=list)
+    detect_seconds: float = 0.0
+    gate_seconds: float = 0.0
+
+
+def load(path: Path) -> list[dict[str, Any]]:
+    """The conversations in a JSONL file, one per non-empty line."""
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def user_turns(conversations: Iterable[Conversation]) -> Iterable[Mapping[str, Any]]:
+    """Every user turn of every conversation, in order."""
+    for conversation in conversations:
+        for turn in conversation["turns"]:
+            if turn["role"] == "user":
+                yield turn
+
+
+def normalize(field_name: str, value: object) -> object:
+    """The comparable form of one scalar value or list item."""
+    if isinstance(value, str) and field_name not in EXACT_FIELDS:
+        return " ".join(value.split()).casefold()
+    return value
+
+
+def units(facts: Mapping[str, object], fields: Iterable[str]) -> set[tuple[str, object]]:
+    """The (field, value) units of ``facts`` restricted to ``fields``; list items separately."""
+    found: set[tuple[str, object]] = set()
+    for name in fields:
+        if name not in facts:
+            continue
+        value = facts[name]
+        items = value if isinstance(value, list) else [value]
+        found.update((name, normalize(name, item)) for item in items)
+    return found
+
+
+def fold(turn_facts: Iterable[Mapping[str, object]]) -> dict[str, object]:
+    """The profile left after applying each turn's facts in order (the README's fold)."""
+    profile: dict[str, object] = {}
+    for facts in turn_facts:
+        for name, value in facts.items():
+            if name in LIST_FIELDS and isinstance(value, list):
+                current = profile.setdefault(name, [])
+                assert isinstance(current, list)
+                seen = {normalize(name, item) for item in current}
+                current.extend(item for item in value if normalize(name, item) not in seen)
+            else:
+                profile[name] = value
+    return profile
+
+
+def _same(name: str, left: object, right: object) -> bool:
+    """Whether two folded values of one field agree, lists as sets of normalized items."""
+    if isinstance(left, list) and isinstance(right, list):
+        return {normalize(name, i) for i in left} == {normalize(name, i) for i in right}
+    return normalize(name, left) == normalize(name, right)
+
+
+def score(conversations: Sequence[Conversation], detector: Detector) -> Report:
+    """Score ``detector`` on ``conversations`` as the eval README describes."""
+    report = Report(per_field={name: Counts() for name in detector.fields})
+    for conversation in conversations:
+        predicted_turns: list[dict[str, object]] = []
+        for turn in conversation["turns"]:
+            if turn["role"] != "user":
+                continue
+            report.turns += 1
+            text = turn["content"]
+            started = time.perf_counter()
+            gated = detector.is_relevant(text)
+            checked = time.perf_counter()
+            predicted = detector.detect(text)
+            report.gate_seconds += checked - started
+            report.detect_seconds += time.perf_counter() - checked
+            _score_gate(report, turn, gated)
+            predicted_turns.append(predicted)
+            _score_units(report, detector.fields, turn, predicted)
+        _score_fold(report, detector.fields, conversation, predicted_turns)
+    return report
+
+
+def _score_gate(report: Report, turn: Mapping[str, Any], gated: bool) -> None:
+    """Add one gate decision to ``report``."""
+    relevant = bool(turn["relevant"])
+    report.gated += gated
+    report.gate.tp += gated and relevant
+    report.gate.fp += gated and not relevant
+    report.gate.fn += relevant and not gated
+    if "trap" in turn and not relevant:
+        report.trap_negatives += 1
+        report.trap_false_positives += gated
+    if relevant != gated:
+        report.mistakes.append(f"gate={gated} relevant={relevant}: {turn['content']!r}")
+
+
+def _score_units(
+    report: Report,
+    fields: Sequence[str],
+    turn: Mapping[str, Any],
+    predicted: Mapping[str, object],
+) -> None:
+    """Add one turn's extraction units to ``report``, overall and per field."""
+    labelled = units(turn["facts"], fields)
+    guessed = units(predicted, fields)
+    for unit in guessed | labelled:
+        counts = report.per_field[unit[0]]
+        hit_tp = unit in guessed and unit in labelled
+        hit_fp = unit in guessed and unit not in labelled
+        hit_fn = unit in labelled and unit not in guessed
+        for target in (counts, report.extraction):
+            target.tp += hit_tp
+            target.fp += hit_fp
+            target.fn += hit_fn
+        if hit_fp or hit_fn:
+            kind = "FP" if hit_fp else "FN"
+            report.mistakes.append(f"{kind} {unit[0]}={unit[1]!r}: {turn['content']!r}")
+
+
+def _score_fold(
+    report: Report,
+    fields: Sequence[str],
+    conversation: Conversation,
+    predicted_turns: Sequence[Mapping[str, object]],
+) -> None:
+    """Compare the folded predictions with ``expected``, per covered field."""
+    folded = fold(predicted_turns)
+    expected = conversation["expected"]
+    for name in fields:
+        if name not in folded and name not in expected:
+            continue
+        report.fold_total[name] = report.fold_total.get(name, 0) + 1
+        agree = name in folded and name in expected and _same(name, folded[name], expected[name])
+        report.fold_correct[name] = report.fold_correct.get(name, 0) + agree
+
+
+def render(report: Report, *, verbose: bool = False) -> str:
+    """The report as printed text."""
+    gate = report.gate
+    relevant = gate.tp + gate.fn
+    trap_rate = report.trap_false_positives / report.trap_negatives if report.trap_negatives else 0
+    lines = [
+        f"user turns: {report.turns}   relevant: {relevant}",
+        "",
+        "gate (is_relevant)",
+        f"  recall     {gate.recall:.3f}  ({gate.tp}/{relevant})",
+        f"  precision  {gate.precision:.3f}  ({gate.tp}/{gate.tp + gate.fp})",
+        f"  false-positive rate on non-relevant traps  {trap_rate:.3f}"
+        f"  ({report.trap_false_positives}/{report.trap_negatives})",
+        f"  turns gated through  {report.gated / max(report.turns, 1):.3f}"
+        f"  ({report.gated}/{report.turns})",
+        "",
+        "direct extraction (detect), exact match after normalization",
+        f"  micro precision {report.extraction.precision:.3f}  recall "
+        f"{report.extraction.recall:.3f}  (tp={report.extraction.tp} fp={report.extraction.fp}"
+        f" fn={report.extraction.fn})",
+    ]
+    for name, counts in report.per_field.items():
+        lines.append(
+            f"  {name:<22} precision {counts.precision:.3f}  recall {counts.recall:.3f}"
+            f"  (tp={counts.tp} fp={counts.fp} fn={counts.fn})"
+        )
+    lines += ["", "conversation-level fold accuracy (conversations where either side has it)"]
+    for name in report.per_field:
+        total = report.fold_total.get(name, 0)
+        if not total:
+            continue
+        correct = report.fold_correct.get(name, 0)
+        lines.append(f"  {name:<22} {correct / total:.3f}  ({correct}/{total})")
+    turns = max(report.turns, 1)
+    lines += [
+        "",
+        f"mean time per turn: detect {report.detect_seconds / turns * 1e6:.0f} us, "
+        f"is_relevant {report.gate_seconds / turns * 1e6:.0f} us",
+    ]
+    if verbose:
+        lines += ["", "mistakes:", *(f"  {m}" for m in report.mistakes)]
+    return "\n".join(lines)
+
+
+def eval_path(argument: str | None) -> Path:
+    """The eval file: the argument, else ``$LANGPROFILE_EVAL_PATH``, else the default."""
+    if argument:
+        return Path(argument)
+    from_env = os.environ.get("LANGPROFILE_EVAL_PATH")
+    return Path(from_env) if from_env else DEFAULT_EVAL_PATH
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Score the detector and print the report; 2 if the eval file is missing."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--eval", help="conversations.jsonl to score")
+    parser.add_argument("-v", "--verbose", action="store_true", help="list every mistake")
+    args = parser.parse_args(argv)
+    path = eval_path(args.eval)
+    if not path.is_file():
+        print(f"eval file not found: {path}", file=sys.stderr)
+        return 2
+    print(render(score(load(path), SignalDetector()), verbose=args.verbose))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
