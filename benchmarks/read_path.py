@@ -113,47 +113,34 @@ def _calls_per_round(seconds_per_call: float) -> int:
     return max(3, min(5_000, int(ROUND_SECONDS / max(seconds_per_call, 1e-7))))
 
 
-def _time_sync(fns: dict[str, Callable[[str], Any]], uids: list[str]) -> dict[str, float]:
+async def _time(
+    fns: dict[str, Callable[[str], Any]], uids: list[str], *, awaited: bool
+) -> dict[str, float]:
+    """Median per-call microseconds of each contender (``awaited``: they return awaitables)."""
     rng = random.Random(1)
-    k: dict[str, int] = {}
-    for name, fn in fns.items():  # calibrate (and warm up) each contender
+
+    async def batch_seconds(fn: Callable[[str], Any], batch: list[str]) -> float:
         t0 = time.perf_counter()
-        for uid in rng.sample(uids, min(3, len(uids))):
-            fn(uid)
-        k[name] = _calls_per_round((time.perf_counter() - t0) / min(3, len(uids)))
+        if awaited:
+            for uid in batch:
+                await fn(uid)
+        else:
+            for uid in batch:
+                fn(uid)
+        return time.perf_counter() - t0
+
+    # Calibrate (and warm up) each contender so every round of each takes about ROUND_SECONDS.
+    k = {
+        name: _calls_per_round(await batch_seconds(fn, uids[:3]) / len(uids[:3]))
+        for name, fn in fns.items()
+    }
     samples: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(ROUNDS):
         order = list(fns)
         rng.shuffle(order)  # interleave so drift in machine load hits every contender alike
         for name in order:
-            fn, batch = fns[name], [rng.choice(uids) for _ in range(k[name])]
-            t0 = time.perf_counter()
-            for uid in batch:
-                fn(uid)
-            samples[name].append((time.perf_counter() - t0) / k[name] * 1e6)
-    return {name: statistics.median(v) for name, v in samples.items()}
-
-
-async def _time_async(
-    fns: dict[str, Callable[[str], Awaitable[Any]]], uids: list[str]
-) -> dict[str, float]:
-    rng = random.Random(1)
-    k: dict[str, int] = {}
-    for name, fn in fns.items():
-        t0 = time.perf_counter()
-        for uid in rng.sample(uids, min(3, len(uids))):
-            await fn(uid)
-        k[name] = _calls_per_round((time.perf_counter() - t0) / min(3, len(uids)))
-    samples: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(ROUNDS):
-        order = list(fns)
-        rng.shuffle(order)
-        for name in order:
-            fn, batch = fns[name], [rng.choice(uids) for _ in range(k[name])]
-            t0 = time.perf_counter()
-            for uid in batch:
-                await fn(uid)
-            samples[name].append((time.perf_counter() - t0) / k[name] * 1e6)
+            batch = [rng.choice(uids) for _ in range(k[name])]
+            samples[name].append(await batch_seconds(fns[name], batch) / k[name] * 1e6)
     return {name: statistics.median(v) for name, v in samples.items()}
 
 
@@ -253,7 +240,12 @@ def run(backends: list[str], populations: list[int]) -> None:
                     _populate(store, n)
                     assert ProfileStore(store).preamble(uids[-1]).startswith("<User Profile>")
                     print(
-                        _row(backend, "sync", n, _time_sync(_sync_fns(store), uids)),
+                        _row(
+                            backend,
+                            "sync",
+                            n,
+                            asyncio.run(_time(_sync_fns(store), uids, awaited=False)),
+                        ),
                         flush=True,
                     )
                     timed = asyncio.run(_async_part(store, url, uids))
@@ -263,9 +255,9 @@ def run(backends: list[str], populations: list[int]) -> None:
 async def _async_part(store: BaseStore, url: str, uids: list[str]) -> dict[str, float]:
     """Time the async API; the in-memory store is shared, others reopen as async stores."""
     if url == "memory://":
-        return await _time_async(_async_fns(store), uids)
+        return await _time(_async_fns(store), uids, awaited=True)
     async with aopen_store(url) as astore:
-        return await _time_async(_async_fns(astore), uids)
+        return await _time(_async_fns(astore), uids, awaited=True)
 
 
 @contextmanager

@@ -96,7 +96,11 @@ def user_namespace(user_id: str) -> tuple[str, str]:
 
 def profile_namespace(user_id: str) -> tuple[str, str, str]:
     """``("users", <label>, "profile")``: where the single profile item lives."""
-    return _cached(user_id)[1]
+    try:  # inlined cache hit: this runs on every model call
+        return _namespaces(user_id)[1]
+    except TypeError:
+        validate_user_id(user_id)
+        raise
 
 
 def memories_namespace(user_id: str) -> tuple[str, str, str]:

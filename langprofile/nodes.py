@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from langchain_core.messages import AnyMessage, BaseMessage, RemoveMessage, SystemMessage
 from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
+from langgraph.runtime import get_runtime
 
 from ._context import context_value, resolve_user_id
 from .config import READ_TIMEOUT_S
@@ -225,8 +226,6 @@ class ProfileInjector(Runnable[Any, dict[str, Any]]):
 
 
 def _runtime_context() -> Any:
-    from langgraph.runtime import get_runtime
-
     try:
         return get_runtime().context
     except RuntimeError:  # called outside a graph run, e.g. directly in a test

@@ -337,12 +337,14 @@ class ProfileStore(Generic[P]):
         This is the only read the injector makes. The block was rendered when the profile was
         written, so this costs one store ``get`` and a key lookup.
         """
-        value = self._io()[0].read(profile_namespace(user_id), PROFILE_KEY)
+        adapter = self._adapter if self._adapter is not None else self._io()[0]
+        value = adapter.read(profile_namespace(user_id), PROFILE_KEY)
         return "" if value is None else _block(value)
 
     async def apreamble(self, user_id: str) -> str:
         """Async twin of :meth:`preamble`."""
-        value = await self._io()[0].aread(profile_namespace(user_id), PROFILE_KEY)
+        adapter = self._adapter if self._adapter is not None else self._io()[0]
+        value = await adapter.aread(profile_namespace(user_id), PROFILE_KEY)
         return "" if value is None else _block(value)
 
 
