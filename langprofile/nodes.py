@@ -158,7 +158,7 @@ class ProfileInjector(Runnable[Any, dict[str, Any]]):
 
     def read(self, user_id: str) -> str:
         """The block for ``user_id``, or ``""`` when there is none or the read failed/timed out."""
-        adapter, _ = self.profiles._io()
+        adapter = self.profiles._adapter_now()
         try:
             if self.read_timeout is None or adapter.inline_sync_reads:
                 return self.profiles.preamble(user_id)
@@ -168,7 +168,7 @@ class ProfileInjector(Runnable[Any, dict[str, Any]]):
 
     async def aread(self, user_id: str) -> str:
         """Async twin of :meth:`read`."""
-        adapter, _ = self.profiles._io()
+        adapter = self.profiles._adapter_now()
         try:
             if self.read_timeout is None or adapter.inline_async_reads:
                 return await self.profiles.apreamble(user_id)

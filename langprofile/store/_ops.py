@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 __all__ = [
     "CompareAndPut",
     "Delete",
-    "Fault",
     "Flow",
+    "Handler",
     "ListUser",
     "Read",
     "Sleep",
@@ -91,15 +91,8 @@ class Sleep:
     seconds: float
 
 
-@dataclass(frozen=True, slots=True)
-class Fault:
-    """What a driver sends back when a store request raised."""
-
-    exc: Exception
-
-
 Request: TypeAlias = Read | CompareAndPut | ListUser | Delete | Verbalize | Sleep
-Flow = Generator[Request, Any, T]
+Flow = Generator[Any, Any, T]
 
 
 def io(request: Request) -> Generator[Request, Any, Any]:
@@ -110,58 +103,78 @@ def io(request: Request) -> Generator[Request, Any, Any]:
     the compare, and the flow re-reads and finds nothing left to change.
     """
     for attempt in range(STORE_WRITE_RETRIES):
-        result = yield request
-        if not isinstance(result, Fault):
-            return result
-        if attempt == STORE_WRITE_RETRIES - 1:
-            if isinstance(request, (CompareAndPut, Delete)):
-                raise StoreWriteError(
-                    f"the store failed to write after {STORE_WRITE_RETRIES} attempts "
-                    f"({type(result.exc).__name__}: {result.exc}); nothing was written"
-                ) from result.exc
-            raise result.exc
-        logger.warning(
-            "store request failed (%s: %s); retrying", type(result.exc).__name__, result.exc
-        )
+        try:
+            return (yield request)
+        except Exception as exc:
+            if attempt == STORE_WRITE_RETRIES - 1:
+                if isinstance(request, (CompareAndPut, Delete)):
+                    raise StoreWriteError(
+                        f"the store failed to write after {STORE_WRITE_RETRIES} attempts "
+                        f"({type(exc).__name__}: {exc}); nothing was written"
+                    ) from exc
+                raise
+            logger.warning("store request failed (%s: %s); retrying", type(exc).__name__, exc)
         yield Sleep(STORE_RETRY_BACKOFF_S * 2**attempt)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def drive(flow: Flow[T], adapter: Adapter, verbalizer: Verbalizer) -> T:
-    """Run ``flow`` to completion with blocking I/O."""
-    result: Any = None
-    while True:
-        try:
-            request = flow.send(result)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
+class Handler:
+    """Executes the requests of a flow: store requests, verbalization and back-off sleeps.
+
+    Subclasses add request types (e.g. an LLM extraction) by overriding :meth:`handle` and
+    :meth:`ahandle` and deferring to ``super()`` for the rest.
+    """
+
+    def __init__(self, adapter: Adapter, verbalizer: Verbalizer) -> None:
+        self.adapter = adapter
+        self.verbalizer = verbalizer
+
+    def handle(self, request: Any) -> Any:
+        """Execute one request with blocking I/O."""
         if isinstance(request, Verbalize):
-            result = verbalizer.verbalize(request.profile)
-        elif isinstance(request, Sleep):
+            return self.verbalizer.verbalize(request.profile)
+        if isinstance(request, Sleep):
             time.sleep(request.seconds)
-            result = None
-        else:
-            try:
-                result = adapter.run(request)
-            except Exception as exc:
-                result = Fault(exc)
+            return None
+        return self.adapter.run(request)
+
+    async def ahandle(self, request: Any) -> Any:
+        """Execute one request with async I/O."""
+        if isinstance(request, Verbalize):
+            return await self.verbalizer.averbalize(request.profile)
+        if isinstance(request, Sleep):
+            await asyncio.sleep(request.seconds)
+            return None
+        return await self.adapter.arun(request)
 
 
-async def adrive(flow: Flow[T], adapter: Adapter, verbalizer: Verbalizer) -> T:
-    """Run ``flow`` to completion with async I/O."""
+def drive(flow: Flow[T], handler: Handler) -> T:
+    """Run ``flow`` to completion with blocking I/O; a failed request is raised inside it."""
     result: Any = None
+    error: Exception | None = None
     while True:
         try:
-            request = flow.send(result)
+            request = flow.send(result) if error is None else flow.throw(error)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
-        if isinstance(request, Verbalize):
-            result = await verbalizer.averbalize(request.profile)
-        elif isinstance(request, Sleep):
-            await asyncio.sleep(request.seconds)
-            result = None
-        else:
-            try:
-                result = await adapter.arun(request)
-            except Exception as exc:
-                result = Fault(exc)
+        result, error = None, None
+        try:
+            result = handler.handle(request)
+        except Exception as exc:
+            error = exc
+
+
+async def adrive(flow: Flow[T], handler: Handler) -> T:
+    """Run ``flow`` to completion with async I/O; a failed request is raised inside it."""
+    result: Any = None
+    error: Exception | None = None
+    while True:
+        try:
+            request = flow.send(result) if error is None else flow.throw(error)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        result, error = None, None
+        try:
+            result = await handler.ahandle(request)
+        except Exception as exc:
+            error = exc

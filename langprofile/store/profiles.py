@@ -20,7 +20,19 @@ from langprofile.pipeline.verbalize import Verbalizer, bound_paragraph, ensure_v
 from langprofile.schema import SOURCES, ProfileRecord, Suggestion, UserProfile
 
 from ._adapters import Adapter, adapter_for
-from ._ops import CompareAndPut, Delete, Flow, ListUser, Read, Sleep, Verbalize, adrive, drive, io
+from ._ops import (
+    CompareAndPut,
+    Delete,
+    Flow,
+    Handler,
+    ListUser,
+    Read,
+    Sleep,
+    Verbalize,
+    adrive,
+    drive,
+    io,
+)
 
 __all__ = ["ProfileStore"]
 
@@ -95,21 +107,26 @@ class ProfileStore(Generic[P]):
         """The backing store (resolved from the running graph when constructed with ``None``)."""
         return self._store if self._store is not None else _resolve_runtime_store()
 
-    def _io(self) -> tuple[Adapter, Verbalizer]:
+    def _adapter_now(self) -> Adapter:
+        """The adapter of the store to use for this call."""
         if self._adapter is not None:
-            return self._adapter, self.verbalizer
+            return self._adapter
         store = _resolve_runtime_store()
         cached = getattr(self, "_runtime_adapter", None)
         if cached is None or cached.store is not store:
             cached = adapter_for(store)
             self._runtime_adapter = cached
-        return cached, self.verbalizer
+        return cached
+
+    def handler(self) -> Handler:
+        """What executes this store's flows (extended by extraction to run LLM calls too)."""
+        return Handler(self._adapter_now(), self.verbalizer)
 
     def _run(self, flow: Flow[T]) -> T:
-        return drive(flow, *self._io())
+        return drive(flow, self.handler())
 
     async def _arun(self, flow: Flow[T]) -> T:
-        return await adrive(flow, *self._io())
+        return await adrive(flow, self.handler())
 
     def _record(self, value: Mapping[str, Any]) -> ProfileRecord[P]:
         return to_record(value, self.schema)
@@ -337,13 +354,13 @@ class ProfileStore(Generic[P]):
         This is the only read the injector makes. The block was rendered when the profile was
         written, so this costs one store ``get`` and a key lookup.
         """
-        adapter = self._adapter if self._adapter is not None else self._io()[0]
+        adapter = self._adapter if self._adapter is not None else self._adapter_now()
         value = adapter.read(profile_namespace(user_id), PROFILE_KEY)
         return "" if value is None else _block(value)
 
     async def apreamble(self, user_id: str) -> str:
         """Async twin of :meth:`preamble`."""
-        adapter = self._adapter if self._adapter is not None else self._io()[0]
+        adapter = self._adapter if self._adapter is not None else self._adapter_now()
         value = await adapter.aread(profile_namespace(user_id), PROFILE_KEY)
         return "" if value is None else _block(value)
 
