@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from langprofile.config import MAX_SUGGESTIONS
+from langprofile.config import MAX_LIST_ITEMS, MAX_SUGGESTIONS
 from langprofile.preamble import render_preamble
 from langprofile.schema import AUTOMATED_SOURCES, Provenance, Source
 
@@ -86,18 +86,38 @@ def _add_suggestion(
     return True
 
 
+def _union(old: list[Any], new: list[Any]) -> list[Any]:
+    seen = {str(x).casefold() for x in old}
+    added = [x for x in new if str(x).casefold() not in seen]
+    return (old + added)[:MAX_LIST_ITEMS]
+
+
 def merge_fields(
-    value: Mapping[str, Any], changes: Mapping[str, Any], source: Source, now: dt.datetime
+    value: Mapping[str, Any],
+    changes: Mapping[str, Any],
+    source: Source,
+    now: dt.datetime,
+    *,
+    append: bool = False,
 ) -> FieldMerge:
-    """Apply validated ``changes`` (``None`` clears a field) under the field-level guard."""
+    """Apply validated ``changes`` (``None`` clears a field) under the field-level guard.
+
+    With ``append``, a list value adds its new items to the stored list instead of replacing
+    it (how single observations such as "I also speak Spanish" accumulate).
+    """
     fields = dict(value.get("fields", {}))
     sources = dict(value.get("field_sources", {}))
     suggestions = [dict(s) for s in value.get("suggestions", [])]
     applied: list[str] = []
     suggested: list[str] = []
     sources_changed = False
-    for name, new in changes.items():
+    for name, requested in changes.items():
         old = fields.get(name)
+        new = (
+            _union(old, requested)
+            if append and isinstance(requested, list) and isinstance(old, list)
+            else requested
+        )
         if source in AUTOMATED_SOURCES and sources.get(name) == "user":
             if new != old and _add_suggestion(
                 suggestions,

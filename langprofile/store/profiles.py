@@ -164,22 +164,39 @@ class ProfileStore(Generic[P]):
         value = yield from io(Read(profile_namespace(user_id), PROFILE_KEY))
         return None if value is None else self._record(value)
 
-    def _update_flow(
-        self, user_id: str, changes: Mapping[str, Any] | BaseModel, source: str
-    ) -> Flow[ProfileRecord[P]]:
+    def _changes_flow(
+        self,
+        user_id: str,
+        changes: Mapping[str, Any] | BaseModel,
+        source: str,
+        *,
+        append: bool = False,
+    ) -> Flow[tuple[ProfileRecord[P], guard.FieldMerge | None]]:
+        """Write a change; return the record and the merge that produced it (the merge is None
+        when the write needed no read, which does not happen today). ``append``: see
+        :func:`~langprofile.pipeline.provenance.merge_fields`."""
         validate_user_id(user_id)
         if source not in SOURCES:
             raise ProfileValidationError(
                 f"unknown source {source!r}; valid sources: {', '.join(SOURCES)}"
             )
         validated = validate_changes(self.schema, changes)
+        merges: list[guard.FieldMerge] = []
 
         def plan(base: dict[str, Any], now: dt.datetime) -> Flow[dict[str, Any] | None]:
-            merge = guard.merge_fields(base, validated, source, now)
+            merge = guard.merge_fields(base, validated, source, now, append=append)
+            merges.append(merge)
             candidate = (yield from self._verbalize(merge.fields)) if merge.fields_changed else None
             return guard.settle(base, merge, source, candidate, now)
 
-        return (yield from self._write(user_id, plan))
+        record = yield from self._write(user_id, plan)
+        return record, (merges[-1] if merges else None)
+
+    def _update_flow(
+        self, user_id: str, changes: Mapping[str, Any] | BaseModel, source: str
+    ) -> Flow[ProfileRecord[P]]:
+        record, _ = yield from self._changes_flow(user_id, changes, source)
+        return record
 
     def _paragraph_flow(self, user_id: str, text: str) -> Flow[ProfileRecord[P]]:
         validate_user_id(user_id)

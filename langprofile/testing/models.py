@@ -8,6 +8,7 @@ the messages of every call it received in ``calls`` (per instance, never shared)
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -21,7 +22,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
 from pydantic import ConfigDict, Field, PrivateAttr
 
-__all__ = ["ScriptedChatModel", "Step"]
+__all__ = ["ScriptedChatModel", "Step", "create_step", "patch_step", "tool_call_step"]
 
 #: One scripted answer: a message, a string (plain reply), an exception to raise, or a function
 #: of the received messages returning any of those.
@@ -89,6 +90,13 @@ class ScriptedChatModel(BaseChatModel):
             raise TypeError(f"script step produced {type(message).__name__}, not AIMessage")
         if message.id is None:
             message.id = f"scripted-{n}"
+        if message.tool_calls:
+            # Providers always give tool calls unique ids; tools and trustcall rely on them.
+            message.tool_calls = [
+                {**call, "id": call.get("id") or f"call_{n}_{i}"}
+                for i, call in enumerate(message.tool_calls)
+            ]
+        message.response_metadata = {"model_name": self._llm_type, **message.response_metadata}
         if self.usage is not None and message.usage_metadata is None:
             message.usage_metadata = UsageMetadata(
                 input_tokens=self.usage.get("input_tokens", 0),
@@ -137,3 +145,43 @@ class ScriptedChatModel(BaseChatModel):
         names = [convert_to_openai_tool(t)["function"]["name"] for t in tools]
         self._bound.append({"tools": names, "tool_choice": tool_choice})
         return self.bind(tools=names, tool_choice=tool_choice, **kwargs)
+
+
+def tool_call_step(name: str, args: dict[str, Any], *, content: str = "") -> AIMessage:
+    """A scripted reply that calls one tool (its id is filled in when the model replies)."""
+    return AIMessage(content=content, tool_calls=[{"name": name, "args": args, "id": None}])
+
+
+def create_step(schema: str = "UserProfile", **fields: Any) -> AIMessage:
+    """The reply of an extractor that creates a first profile: a call of the schema's tool."""
+    return tool_call_step(schema, fields)
+
+
+_INSTANCE_ID = re.compile(r"<instance id=(\S+) schema_type=")
+
+
+def patch_step(
+    *patches: dict[str, Any], planned_edits: str = ""
+) -> Callable[[list[BaseMessage]], AIMessage]:
+    """The reply of an extractor that patches the existing profile with JSON-patch operations.
+
+    langmem shows the model the profile's document id in the system message; the step reads it
+    from there, as a real model would. With no patches it is an explicit "nothing to change".
+    """
+
+    def step(messages: list[BaseMessage]) -> AIMessage:
+        found = next(
+            (m for m in (_INSTANCE_ID.search(str(msg.content)) for msg in messages) if m), None
+        )
+        if found is None:
+            raise AssertionError("patch_step: no existing profile was shown to the model")
+        return tool_call_step(
+            "PatchDoc",
+            {
+                "json_doc_id": found.group(1),
+                "planned_edits": planned_edits,
+                "patches": list(patches),
+            },
+        )
+
+    return step

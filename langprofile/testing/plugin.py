@@ -11,8 +11,10 @@ skips. Async fixtures need pytest-asyncio.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import pytest
 
@@ -25,9 +27,6 @@ except ImportError:  # pragma: no cover - depends on what the user installed
 else:
     _HAVE_PYTEST_ASYNCIO = True
 
-if TYPE_CHECKING:
-    from pathlib import Path
-
     from langgraph.store.base import BaseStore
     from langgraph.store.memory import InMemoryStore
 
@@ -36,15 +35,21 @@ POSTGRES_URI_ENV = "LANGPROFILE_POSTGRES_URI"
 
 
 @pytest.fixture(scope="session")
-def langprofile_postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def langprofile_postgres_server() -> Iterator[str]:
     """URI of a PostgreSQL server for this session; databases on it come from ``postgres_uri``."""
     uri = os.environ.get(POSTGRES_URI_ENV)
     if uri:
         yield uri
         return
-    uri, server = start_embedded_postgres(tmp_path_factory.mktemp("postgres") / "data")
-    yield uri
-    server.cleanup()
+    # Not under pytest's tmp tree: the server runs as another user and needs to traverse the
+    # data dir's parents, which pytest keeps private (and re-privatizes at each session start).
+    parent = Path(tempfile.mkdtemp(prefix="langprofile-pg-"))
+    try:
+        uri, server = start_embedded_postgres(parent / "data")
+        yield uri
+        server.cleanup()
+    finally:
+        shutil.rmtree(parent, ignore_errors=True)
 
 
 @pytest.fixture

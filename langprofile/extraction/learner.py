@@ -1,0 +1,409 @@
+"""``ProfileLearner``: the graph node that makes profiles learn from conversations.
+
+Modes:
+
+* ``"always"`` — after each turn the node hands the turn to a background worker and returns at
+  once: the reply is never delayed. Rules (:class:`SignalDetector`) fill high-precision fields
+  directly, with no LLM, and gate the LLM: a turn with nothing profile-relevant does not cause
+  an extraction. Work is debounced per user (not per thread): all messages since the user's last
+  extraction go into the next one, so merging never loses a fact.
+* ``"agentic"`` — the node does nothing; give the model :meth:`ProfileLearner.tools`
+  (``update_user_profile``), which writes with source ``"agent"`` and the same validation.
+* ``"manual"`` — the node does nothing; call :meth:`ProfileLearner.learn` yourself.
+
+A run with ``incognito=True`` in its context or configurable is neither read nor learned from.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AnyMessage, BaseMessage
+from langchain_core.runnables import Runnable, RunnableConfig
+from langchain_core.tools import BaseTool, StructuredTool
+from langgraph.runtime import get_runtime
+from pydantic import BaseModel, Field, create_model
+
+from langprofile._context import context_value, resolve_user_id
+from langprofile.extraction._scheduler import Scheduler
+from langprofile.extraction.detector import SignalDetector
+from langprofile.extraction.manager import ExtractionResult, ProfileManager, create_profile_manager
+from langprofile.extraction.metrics import Metrics
+from langprofile.extraction.policy import Policy, screen
+from langprofile.extraction.prompts import UPDATE_TOOL_DESCRIPTION
+from langprofile.store._ops import Flow, adrive, drive
+from langprofile.store.profiles import ProfileStore
+
+__all__ = ["Mode", "ProfileLearner"]
+
+logger = logging.getLogger("langprofile")
+
+Mode = Literal["always", "agentic", "manual"]
+_MODES = ("always", "agentic", "manual")
+
+
+@dataclass
+class _Work:
+    """What one user's next background run will process."""
+
+    messages: list[BaseMessage] = field(default_factory=list)
+    direct: dict[str, Any] = field(default_factory=dict)
+    relevant: bool = False
+
+
+def _text(message: BaseMessage) -> str:
+    content = message.content
+    if isinstance(content, str):
+        return content
+    return " ".join(
+        str(part.get("text", "")) if isinstance(part, dict) else str(part) for part in content
+    )
+
+
+def _merge_direct(into: dict[str, Any], new: Mapping[str, Any]) -> None:
+    for name, value in new.items():
+        old = into.get(name)
+        if isinstance(old, list) and isinstance(value, list):
+            into[name] = old + [v for v in value if v not in old]
+        else:
+            into[name] = value
+
+
+class ProfileLearner(Runnable[Any, dict[str, Any]]):
+    """A node (sync and async) that learns the user's profile from the conversation.
+
+    Args:
+        profiles: the :class:`~langprofile.ProfileStore` every result is written through.
+        model: the chat model for LLM extraction (langmem). ``None``: rules only.
+        mode: ``"always"``, ``"agentic"`` or ``"manual"`` (see the module docstring).
+        detector: the rule-based detector and gate; ``None`` for the default
+            :class:`SignalDetector`. Pass ``use_detector=False`` to send every turn to the LLM.
+        policy: what automated writes may store (secrets are never stored).
+        debounce: seconds a user must be quiet before their pending work runs.
+        max_wait: the longest work waits under continuous activity.
+        max_messages: how many recent messages one extraction sees at most.
+        exit_timeout: at interpreter exit, how long to wait for pending work.
+    """
+
+    def __init__(
+        self,
+        profiles: ProfileStore[Any],
+        model: BaseChatModel | None = None,
+        *,
+        mode: Mode = "always",
+        detector: SignalDetector | None = None,
+        use_detector: bool = True,
+        policy: Policy | None = None,
+        instructions: str | None = None,
+        debounce: float = 1.0,
+        max_wait: float = 10.0,
+        max_messages: int = 50,
+        messages_key: str = "messages",
+        exit_timeout: float = 5.0,
+    ) -> None:
+        if mode not in _MODES:
+            raise ValueError(
+                f"unknown mode {mode!r}; use one of {', '.join(_MODES)} "
+                "(incognito is a per-run flag: context={'user_id': ..., 'incognito': True})"
+            )
+        if not isinstance(profiles, ProfileStore):
+            raise TypeError(f"ProfileLearner needs a ProfileStore, got {type(profiles).__name__}")
+        if debounce < 0 or max_wait < debounce:
+            raise ValueError("need 0 <= debounce <= max_wait")
+        self.profiles = profiles
+        self.mode: Mode = mode
+        self.policy = policy or Policy()
+        self.detector = (detector or SignalDetector()) if use_detector else None
+        self._metrics = Metrics()
+        self.manager: ProfileManager[Any] | None = (
+            create_profile_manager(
+                model,
+                profiles,
+                instructions=instructions,
+                policy=self.policy,
+                metrics=self._metrics,
+            )
+            if model is not None
+            else None
+        )
+        self.max_messages = max_messages
+        self.messages_key = messages_key
+        self._cursors: OrderedDict[tuple[str, str, str], tuple[str | None, int]] = OrderedDict()
+        self._cursor_lock = threading.Lock()
+        self._scheduler: Scheduler[_Work] = Scheduler(
+            run=self._run_work,
+            arun=self._arun_work,
+            merge=self._merge,
+            on_failure=self._failed,
+            debounce=debounce,
+            max_wait=max_wait,
+            exit_timeout=exit_timeout,
+        )
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        """Node name langgraph shows in graphs and traces."""
+        return "ProfileLearner"
+
+    # --- observing a turn (on the reply path: cheap, no I/O) ---------------------------------
+    def _run_user(self, config: RunnableConfig | None) -> tuple[str, str] | None:
+        try:
+            context = get_runtime().context
+        except RuntimeError:
+            context = None
+        if context_value(context, config, "incognito"):
+            return None
+        user_id = resolve_user_id(context, config)
+        thread = context_value(None, config, "thread_id") or ""
+        return user_id, str(thread)
+
+    def _since(
+        self, key: tuple[str, str, str], messages: Sequence[BaseMessage], *, advance: bool
+    ) -> list[BaseMessage]:
+        """Messages after the cursor ``key`` (all if unknown); move the cursor to the end."""
+        with self._cursor_lock:
+            last_id, count = self._cursors.get(key, (None, 0))
+            start = 0
+            if last_id is not None:
+                ids = [m.id for m in messages]
+                start = ids.index(last_id) + 1 if last_id in ids else min(count, len(messages))
+            if advance and messages:
+                self._cursors[key] = (messages[-1].id, len(messages))
+                self._cursors.move_to_end(key)
+                while len(self._cursors) > 200_000:
+                    self._cursors.popitem(last=False)
+        return list(messages[start:])
+
+    def _observe(
+        self, user_id: str, new: Sequence[BaseMessage], context: Sequence[BaseMessage]
+    ) -> _Work | None:
+        """Gate and detect on the ``new`` messages; the work carries ``context`` for the LLM."""
+        said = [_text(m) for m in new if m.type == "human"]
+        work = _Work(messages=list(context)[-self.max_messages :])
+        for text in said:
+            if self.detector is None:
+                work.relevant = True
+                continue
+            _merge_direct(work.direct, self.detector.detect(text))
+            work.relevant = work.relevant or self.detector.is_relevant(text)
+        self._metrics.add(
+            user_id,
+            {"turns_seen": len(said), "turns_skipped_by_gate": 0 if work.relevant else len(said)},
+        )
+        if not work.relevant and not work.direct:
+            return None
+        return work
+
+    def _turn(self, input: Any, config: RunnableConfig | None) -> tuple[str, _Work] | None:
+        if self.mode != "always":
+            return None
+        who = self._run_user(config)
+        if who is None:
+            return None
+        messages = (
+            input.get(self.messages_key)
+            if isinstance(input, Mapping)
+            else getattr(input, self.messages_key, None)
+        ) or []
+        user_id, thread = who
+        # Two cursors per thread: what the gate has seen, and what was last sent to extraction.
+        # Turns the gate skips stay in the next extraction's context.
+        new = self._since((user_id, thread, "seen"), messages, advance=True)
+        context = self._since((user_id, thread, "sent"), messages, advance=False)
+        work = self._observe(user_id, new, context)
+        if work is None:
+            return None
+        self._since((user_id, thread, "sent"), messages, advance=True)
+        return user_id, work
+
+    def invoke(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        """Run as a node: schedule learning from this turn in the background; no state update."""
+        found = self._turn(input, config)
+        if found is not None:
+            self._scheduler.submit(*found)
+        return {}
+
+    async def ainvoke(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        """Async twin of :meth:`invoke` (the work runs as a task on the running loop)."""
+        found = self._turn(input, config)
+        if found is not None:
+            self._scheduler.asubmit(*found)
+        return {}
+
+    # --- the background work ---------------------------------------------------------------
+    def _merge(self, old: _Work, new: _Work) -> _Work:
+        seen = {id(m) for m in old.messages} | {m.id for m in old.messages if m.id}
+        fresh = [m for m in new.messages if id(m) not in seen and (not m.id or m.id not in seen)]
+        direct = dict(old.direct)
+        _merge_direct(direct, new.direct)
+        return _Work(
+            messages=(old.messages + fresh)[-self.max_messages :],
+            direct=direct,
+            relevant=old.relevant or new.relevant,
+        )
+
+    def _work_flow(self, user_id: str, work: _Work) -> Flow[ExtractionResult | None]:
+        if work.direct:
+            screened = screen(work.direct, policy=self.policy)
+            for reason in screened.discarded.values():
+                self._metrics.discard(user_id, reason)
+            if screened.changes:
+                _, merge = yield from self.profiles._changes_flow(
+                    user_id, screened.changes, "extracted", append=True
+                )
+                applied = len(merge.applied) if merge else 0
+                self._metrics.add(
+                    user_id,
+                    {
+                        "direct_fields": applied,
+                        "updates_applied": applied,
+                        "suggestions_created": len(merge.suggested) if merge else 0,
+                    },
+                )
+        if work.relevant and self.manager is not None:
+            return (yield from self.manager._flow(user_id, work.messages))
+        return None
+
+    def _handler(self) -> Any:
+        return self.manager._handler() if self.manager is not None else self.profiles.handler()
+
+    def _run_work(self, user_id: str, work: _Work) -> ExtractionResult | None:
+        return drive(self._work_flow(user_id, work), self._handler())
+
+    async def _arun_work(self, user_id: str, work: _Work) -> ExtractionResult | None:
+        return await adrive(self._work_flow(user_id, work), self._handler())
+
+    def _failed(self, user_id: str, exc: BaseException) -> None:
+        logger.warning(
+            "background profile learning for %r failed (%s: %s); will retry",
+            user_id,
+            type(exc).__name__,
+            exc,
+        )
+        self._metrics.fail(user_id, type(exc).__name__)
+
+    # --- public API -------------------------------------------------------------------------
+    def learn(self, user_id: str, messages: Sequence[AnyMessage]) -> ExtractionResult | None:
+        """Learn from ``messages`` now, in the caller's thread (``manual`` mode's entry point).
+
+        Returns the LLM extraction's result, or ``None`` when the gate found nothing relevant
+        (or there is no model). Never raises for bad model output.
+        """
+        work = self._observe(user_id, messages, messages)
+        return None if work is None else self._run_work(user_id, work)
+
+    async def alearn(self, user_id: str, messages: Sequence[AnyMessage]) -> ExtractionResult | None:
+        """Async twin of :meth:`learn`."""
+        work = self._observe(user_id, messages, messages)
+        return None if work is None else await self._arun_work(user_id, work)
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Run all pending background work now and wait for it (tests, shutdown).
+
+        Returns False if ``timeout`` passed first. Work scheduled from async code needs
+        :meth:`aflush`.
+        """
+        return self._scheduler.flush(timeout)
+
+    async def aflush(self, timeout: float | None = None) -> bool:
+        """Run all pending background work (sync and async) now and wait for it."""
+        return await self._scheduler.aflush(timeout)
+
+    def metrics(self, user_id: str | None = None) -> dict[str, Any]:
+        """Counters for one user or in total: turns seen and skipped by the gate, direct fields,
+        extraction runs, LLM calls and tokens, updates applied/unchanged/discarded (by reason),
+        suggestions created, failures (by reason)."""
+        return self._metrics.snapshot(user_id)
+
+    def tools(self) -> list[BaseTool]:
+        """``update_user_profile``: lets the model save what the user says about themself.
+
+        Writes with source ``"agent"``: validated against the schema, screened by the policy,
+        and never overwriting a field the user set (a suggestion is left instead).
+        """
+        return [_update_tool(self)]
+
+
+def _update_tool(learner: ProfileLearner) -> BaseTool:
+    profiles = learner.profiles
+
+    def _prepare(changes: dict[str, Any]) -> tuple[str | None, dict[str, Any], str]:
+        from langgraph.config import get_config
+
+        try:
+            config: Any = get_config()
+        except RuntimeError:
+            config = None
+        who = learner._run_user(config)
+        if who is None:
+            return None, {}, "Incognito conversation: nothing was saved."
+        screened = screen(changes, policy=learner.policy)
+        for reason in screened.discarded.values():
+            learner._metrics.discard(who[0], reason)
+        note = (
+            f" Not saved (sensitive): {', '.join(sorted(screened.discarded))}."
+            if screened.discarded
+            else ""
+        )
+        return who[0], screened.changes, note
+
+    def _report(outcome: tuple[Any, Any], note: str) -> str:
+        _, merge = outcome
+        applied, suggested = (merge.applied, merge.suggested) if merge else ((), ())
+        out = f"Saved: {', '.join(sorted(applied)) or 'nothing new'}."
+        if suggested:
+            out += f" The user set {', '.join(sorted(suggested))} themself; left as a suggestion."
+        return out + note
+
+    def update_user_profile(changes: BaseModel) -> str:
+        user_id, clean, note = _prepare(_given(changes))
+        if user_id is None or not clean:
+            return note or "Nothing to save."
+        flow = profiles._changes_flow(user_id, clean, "agent")
+        return _report(drive(flow, profiles.handler()), note)
+
+    async def aupdate_user_profile(changes: BaseModel) -> str:
+        user_id, clean, note = _prepare(_given(changes))
+        if user_id is None or not clean:
+            return note or "Nothing to save."
+        flow = profiles._changes_flow(user_id, clean, "agent")
+        return _report(await adrive(flow, profiles.handler()), note)
+
+    # The fields sit under one `changes` argument so that a field the model left out (keep it)
+    # stays distinguishable from one it set to null (clear it).
+    args = create_model(
+        "UpdateUserProfile",
+        changes=(profiles.schema, Field(description="Only the fields to change.")),
+    )
+    return StructuredTool.from_function(
+        func=update_user_profile,
+        coroutine=aupdate_user_profile,
+        name="update_user_profile",
+        description=UPDATE_TOOL_DESCRIPTION,
+        args_schema=args,
+        handle_validation_error=_validation_message,
+    )
+
+
+def _validation_message(exc: Any) -> str:
+    """Tell the model exactly what was wrong, so it can correct the call."""
+    errors = exc.errors() if hasattr(exc, "errors") else []
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'] if p != 'changes') or 'changes'}: {e['msg']}"
+        for e in errors
+    )
+    return f"Not saved, invalid profile change: {problems or exc}. Nothing was written."
+
+
+def _given(changes: BaseModel) -> dict[str, Any]:
+    return {name: getattr(changes, name) for name in changes.model_fields_set}
