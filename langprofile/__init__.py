@@ -27,17 +27,34 @@ from .store.backends import aopen_store, open_store
 from .store.profiles import ProfileStore
 
 if TYPE_CHECKING:
+    from .extraction.detector import SignalDetector
+    from .extraction.learner import ProfileLearner
+    from .extraction.manager import ExtractionResult, ProfileManager, create_profile_manager
+    from .extraction.policy import Policy
     from .middleware import ProfileMiddleware
+
+# Loaded on first use: these pull in langchain.agents and langmem (about a second of imports),
+# which `import langprofile` (and the pytest plugin) should not pay for.
+_LAZY = {
+    "ExtractionResult": ".extraction.manager",
+    "Policy": ".extraction.policy",
+    "ProfileLearner": ".extraction.learner",
+    "ProfileManager": ".extraction.manager",
+    "ProfileMiddleware": ".middleware",
+    "SignalDetector": ".extraction.detector",
+    "create_profile_manager": ".extraction.manager",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # The middleware pulls in langchain.agents (~1 s); load it only when someone asks for it, so
-    # `import langprofile` (and the pytest plugin) stays light.
-    if name == "ProfileMiddleware":
-        from .middleware import ProfileMiddleware
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'langprofile' has no attribute {name!r}")
+    from importlib import import_module
 
-        return ProfileMiddleware
-    raise AttributeError(f"module 'langprofile' has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
 
 
 try:
@@ -48,16 +65,21 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 __all__ = [
     "BLOCK_MESSAGE_ID",
     "ConcurrentUpdateError",
+    "ExtractionResult",
     "InvalidUserIdError",
     "LangProfileError",
     "MissingDependencyError",
     "MissingUserIdError",
+    "Policy",
     "ProfileInjector",
+    "ProfileLearner",
+    "ProfileManager",
     "ProfileMiddleware",
     "ProfileRecord",
     "ProfileStore",
     "ProfileValidationError",
     "Provenance",
+    "SignalDetector",
     "Source",
     "StoreWriteError",
     "Suggestion",
@@ -66,6 +88,7 @@ __all__ = [
     "Verbalizer",
     "__version__",
     "aopen_store",
+    "create_profile_manager",
     "open_store",
     "render_preamble",
 ]

@@ -1,22 +1,28 @@
-"""``langprofile demo``: one user, two threads, offline, on a SQLite file.
+"""``langprofile demo``: one user, two threads, learning as they talk, on a SQLite file.
 
-Thread 1 records what the user says about themself through the ``ProfileStore`` API; thread 2 is
-a brand-new conversation, and the offline stand-in model shows the ``<User Profile>`` block it
-received. No API key and no network are needed.
+Thread 1 is a conversation; after each turn a :class:`ProfileLearner` learns from it in the
+background. Offline, the rule-based detector does the learning and the chat model is a clearly
+labelled stand-in; with ``OPENAI_API_KEY`` set, an OpenAI model answers and extracts (needs
+``pip install 'langprofile[openai]'``). Thread 2 is a brand-new conversation, and the demo shows
+the ``<User Profile>`` block its first model call received.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableLambda
 from langgraph.graph import START, MessagesState, StateGraph
 
+from langprofile.errors import MissingDependencyError
+from langprofile.extraction.learner import ProfileLearner
 from langprofile.nodes import ProfileInjector
 from langprofile.preamble import BLOCK_OPEN
 from langprofile.store.backends import open_store
@@ -26,43 +32,42 @@ from langprofile.testing.models import ScriptedChatModel
 __all__ = ["run_demo"]
 
 USER = "alice@example.com"
-THREAD_1: list[tuple[str, dict[str, Any]]] = [
-    (
-        "Hi! I'm Alice Chen, a data engineer at Acme. Call me Ali.",
-        {
-            "name": "Alice Chen",
-            "preferred_name": "Ali",
-            "role": "data engineer",
-            "organization": "Acme",
-        },
-    ),
-    (
-        "Our stack is Airflow, dbt and Snowflake. I live in Lisbon.",
-        {
-            "tools": ["Airflow", "dbt", "Snowflake"],
-            "timezone": "Europe/Lisbon",
-        },
-    ),
-    (
-        "In general keep answers short, and always include code examples.",
-        {
-            "response_length": "concise",
-            "prefers_code_examples": True,
-        },
-    ),
+THREAD_1 = [
+    "Hi! I'm Alice Chen, a data engineer at Acme. Call me Ali.",
+    "Our stack is Airflow, dbt and Snowflake. I live in Lisbon, by the way.",
+    "I speak Portuguese and English.",
+    "What's the difference between a view and a materialized view?",
+    "In general keep answers short, and always include code examples.",
 ]
 THREAD_2 = "What's a good way to backfill a large table?"
 
 
 def _stand_in_reply(messages: list[BaseMessage]) -> AIMessage:
-    """An offline stand-in for a chat model: says what profile it was given."""
+    """An offline stand-in for a chat model: says whether it received a profile block."""
     first = messages[0] if messages else None
     if isinstance(first, SystemMessage) and BLOCK_OPEN in str(first.content):
+        words = len(str(first.content).split())
         return AIMessage(
-            "[offline stand-in model] I received your profile block and would tailor "
-            "this answer to it."
+            f"[offline stand-in model] I received your profile ({words} words) and would "
+            "tailor this answer to it."
         )
     return AIMessage("[offline stand-in model] Noted.")
+
+
+def _models() -> tuple[BaseChatModel, BaseChatModel | None, str]:
+    if not os.environ.get("OPENAI_API_KEY"):
+        stand_in = ScriptedChatModel(script=[_stand_in_reply], cycle=True)
+        return stand_in, None, "offline stand-in (no API key); learning by rules only"
+    try:
+        from langchain_openai import ChatOpenAI
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "OPENAI_API_KEY is set but langchain-openai is missing: "
+            "pip install 'langprofile[openai]' (or unset the key for the offline demo)"
+        ) from exc
+    name = os.environ.get("LANGPROFILE_DEMO_MODEL", "gpt-4.1-mini")
+    model = ChatOpenAI(model=name)
+    return model, model, f"OpenAI {name} for replies and extraction"
 
 
 @dataclass
@@ -70,14 +75,16 @@ class _Context:
     user_id: str
 
 
-def _build(profiles: ProfileStore[Any], model: ScriptedChatModel) -> Any:
+def _build(profiles: ProfileStore[Any], chat: BaseChatModel, learner: ProfileLearner) -> Any:
     from langgraph.checkpoint.memory import InMemorySaver
 
     builder = StateGraph(MessagesState, context_schema=_Context)
     builder.add_node("profile", ProfileInjector(profiles))
-    builder.add_node("model", RunnableLambda(lambda s: {"messages": [model.invoke(s["messages"])]}))
+    builder.add_node("model", RunnableLambda(lambda s: {"messages": [chat.invoke(s["messages"])]}))
+    builder.add_node("learn", learner)
     builder.add_edge(START, "profile")
     builder.add_edge("profile", "model")
+    builder.add_edge("model", "learn")
     return builder.compile(checkpointer=InMemorySaver())
 
 
@@ -85,17 +92,18 @@ def run_demo(db_path: str | None = None, *, out: Callable[[str], None] = print) 
     """Run the demo and return the block the model saw in thread 2."""
     path = Path(db_path) if db_path else Path(tempfile.mkdtemp(prefix="langprofile-")) / "demo.db"
     path.parent.mkdir(parents=True, exist_ok=True)
+    chat, extractor, label = _models()
     out(f"langprofile demo: SQLite store at {path}")
-    out("The chat model is an offline stand-in (no API key, no network).\n")
+    out(f"Models: {label}.\n")
     with open_store(f"sqlite:///{path}") as store:
         profiles: ProfileStore[Any] = ProfileStore(store)
         profiles.forget(USER)  # a re-run starts from a clean slate
-        model = ScriptedChatModel(script=[_stand_in_reply], cycle=True)
-        graph = _build(profiles, model)
+        learner = ProfileLearner(profiles, extractor, debounce=0.2)
+        graph = _build(profiles, chat, learner)
         context = _Context(user_id=USER)
 
         out(f"── thread 1 (user {USER}) " + "─" * 30)
-        for text, facts in THREAD_1:
+        for text in THREAD_1:
             state = graph.invoke(
                 {"messages": [HumanMessage(text)]},
                 {"configurable": {"thread_id": "thread-1"}},
@@ -103,25 +111,40 @@ def run_demo(db_path: str | None = None, *, out: Callable[[str], None] = print) 
             )
             out(f"user : {text}")
             out(f"model: {state['messages'][-1].content}")
-            record = profiles.update(USER, facts, source="user")
-            out(f"       recorded {', '.join(facts)} → profile version {record.version}")
+        learner.flush(timeout=60)
+        learned = profiles.get(USER)
+        if learned is not None:
+            out("\nLearned in the background from thread 1:")
+            for field, value in learned.profile.model_dump(exclude_none=True).items():
+                out(f"  {field:<22} {value!r}")
+        stats = learner.metrics()
+        out(
+            f"  ({stats['turns_seen']} turns seen, {stats['turns_skipped_by_gate']} skipped by "
+            f"the gate, {stats['llm_calls']} LLM extraction calls)"
+        )
 
         out("\n── thread 2: a new conversation " + "─" * 24)
+        seen: list[BaseMessage] = []
+
+        def spy(state: Any) -> dict[str, Any]:
+            seen[:] = state["messages"]
+            return {}
+
+        probe = StateGraph(MessagesState, context_schema=_Context)
+        probe.add_node("profile", ProfileInjector(profiles))
+        probe.add_node("spy", spy)
+        probe.add_edge(START, "profile")
+        probe.add_edge("profile", "spy")
+        probe.compile().invoke({"messages": [HumanMessage(THREAD_2)]}, context=context)
         state = graph.invoke(
             {"messages": [HumanMessage(THREAD_2)]},
             {"configurable": {"thread_id": "thread-2"}},
             context=context,
         )
-        seen = model.calls[-1]
-        block = str(seen[0].content) if isinstance(seen[0], SystemMessage) else ""
+        block = str(seen[0].content) if seen and isinstance(seen[0], SystemMessage) else ""
         out(f"user : {THREAD_2}")
         out(f"model: {state['messages'][-1].content}\n")
         out("The model received this system block first in thread 2:\n")
         out(block or "(no block)")
-        final = profiles.get(USER)
-        if final is not None:
-            out(
-                f"\nprovenance={final.provenance.value} version={final.version} "
-                f"fields={sorted(final.field_sources)}"
-            )
+        learner.flush(timeout=60)
     return block
