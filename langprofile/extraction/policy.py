@@ -11,7 +11,7 @@ What is never stored, whatever the policy (detection is rule based, tuned to mis
 - ``secret:card_number``: 13-19 digits, optionally grouped by spaces or dashes, passing the Luhn
   check. Digit runs that fail Luhn (order ids, timestamps) are not flagged.
 - ``secret:ssn``: a US social security number ``ddd-dd-dddd`` (or spaced) with a valid area,
-  group and serial; any nine digits after "_R_SSN" / "social security".
+  group and serial; any nine digits after "SSN" / "social security".
 - ``secret:national_id``: a government or bank identifier stated with its name ("passport
   number X1234567", "tax id 12-3456789", "IBAN ...", "account number ..."), and any IBAN with a
   valid checksum.
@@ -242,7 +242,7 @@ _ID_CONTEXT = re.compile(
     )\b
     (?:\s*(?:number|no\.?|num|\#|id|code))?
     \s*(?:is|was|:|=|-|\#)?\s*
-    (?P<code>(?=[A-Z]{0,5}[0-9])[A-Z0-9](?:[ -]?[A-Z0-9]){4,40})
+    (?P<code>(?=[A-Z]{0,5}[ -]?[0-9])[A-Z0-9](?:[ -]?[A-Z0-9]){4,40})
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -281,7 +281,10 @@ def _identifier(text: str, digits: int) -> str | None:
         return _R_SSN
     if _ID_HINT.search(text.lower()):
         for match in _ID_CONTEXT.finditer(text):
-            if sum(ch.isdigit() for ch in match["code"]) >= 4:
+            code = match["code"]
+            head = code.split(" ", 1)[0]
+            # A code opens with digits or capitals ("AB 12 34 56 C"); "in 2019" is prose.
+            if sum(ch.isdigit() for ch in code) >= 4 and (head.isupper() or not head.isalpha()):
                 return _R_NATIONAL_ID
     if _has_iban(text):
         return _R_NATIONAL_ID
@@ -298,7 +301,8 @@ _PASSWORD = re.compile(
           |passwort|kennwort|contrase[ñn]a|mot\s+de\s+passe|senha|wachtwoord|parola|пароль)\b
     (?:
         (?P<assign>\s*[:=])\s*
-      | \s+(?:is|was|ist|es|est|é|è)\s+(?:now\s+|still\s+|just\s+|set\s+to\s+|actually\s+)?
+      | \s+(?:is|was|ist|es|est|é|è)\s+
+            (?:now\s+|still\s+|just\s+|actually\s+|(?:set|changed|reset|updated)\s+to\s+)?
       | \s+(?:set|changed|reset|updated)\s+to\s+
       | \s+(?P<bare>)
     )
@@ -491,7 +495,7 @@ def _is_phone(number: str, international: bool) -> bool:
     if "." in number and sizes not in ([3, 3, 4], [2, 2, 2, 2, 2]):
         return False  # versions, IP addresses, dotted dates
     if sizes == [3, 2, 4] or min(sizes[1:]) < 2:
-        return False  # _R_SSN-shaped, ISBNs
+        return False  # SSN-shaped, ISBNs
     return not all(_YEAR.fullmatch(g) for g in groups)
 
 
@@ -527,8 +531,8 @@ def _secret(text: str, digits: int) -> str | None:
 def find_sensitive(text: str, policy: Policy = _DEFAULT_POLICY) -> str | None:
     """Return the reason for the most severe sensitive thing in ``text``, or ``None``.
 
-    Checks run in the order of :data:`REASONS`; e-mail addresses and phone numbers count only
-    when the policy does not allow storing them. Works on free text of any length (the cost is
+    Checks run in the order of :data:`REASONS`; of the policy only ``store_emails`` and
+    ``store_phones`` matter here. Works on free text of any length (the cost is
     linear); full-width characters and invisible separators do not hide anything.
     """
     text = _prepare(text)
@@ -622,10 +626,9 @@ def _check(value: Any, kind: str | None, policy: Policy) -> str | None:
     return None
 
 
-def _screen_list(
+def _drop_sensitive(
     items: list[Any], kind: str | None, policy: Policy
 ) -> tuple[list[Any], str | None]:
-    """The list without its sensitive items, bounded, and the reason for the first one dropped."""
     kept: list[Any] = []
     reason: str | None = None
     for item in items:
@@ -636,9 +639,22 @@ def _screen_list(
             kept.append(item)
         elif reason is None:
             reason = item_reason
+    return kept, reason
+
+
+def _screen_list(
+    items: list[Any], kind: str | None, policy: Policy
+) -> tuple[list[Any], str | None]:
+    """The list without its sensitive items, bounded, and the reason for the first one dropped."""
+    kept, reason = _drop_sensitive(items, kind, policy)
     if all(isinstance(item, str) and len(item) <= policy.max_string_chars for item in kept):
         return kept, reason  # cleaned and de-duplicated by the first pass already
     bounded = bound_value(kept, max_chars=policy.max_string_chars, max_items=policy.max_list_items)
+    if bounded != kept:
+        # Cutting can make a value newly sensitive: under an ``api_key`` key "abcdefgh ij" is
+        # harmless, its first eight characters are not. Check what will be stored.
+        bounded, later = _drop_sensitive(bounded, kind, policy)
+        reason = reason or later
     return bounded, reason
 
 
@@ -652,11 +668,12 @@ def _screen_value(value: Any, kind: str | None, policy: Policy) -> tuple[Any, st
         kept, reason = _screen_list(wide, kind, policy)
         return kept, reason, reason is not None and not kept
     reason = _check(wide, kind, policy)
-    if reason is not None:
-        return None, reason, True
-    if isinstance(wide, str) and len(wide) <= chars:
-        return wide, None, False  # already bounded: cleaning twice would change nothing
-    return bound_value(wide, max_chars=chars, max_items=policy.max_list_items), None, False
+    if reason is None and not (isinstance(wide, str) and len(wide) <= chars):
+        bounded = bound_value(wide, max_chars=chars, max_items=policy.max_list_items)
+        if bounded != wide:
+            reason = _check(bounded, kind, policy)  # cutting can create a match (see above)
+        wide = bounded
+    return wide, reason, reason is not None
 
 
 def _low_confidence(field: str, confidence: Mapping[str, float], threshold: float) -> bool:
@@ -697,8 +714,8 @@ def screen(
         reason: str | None = None
         if value is not None:
             value, reason, discard = _screen_value(value, _key_kind(str(field)), policy)
-            if discard:
-                discarded[field] = reason or _R_LOW_CONFIDENCE
+            if discard and reason is not None:
+                discarded[field] = reason
                 continue
         if confidence is not None and _low_confidence(field, confidence, policy.min_confidence):
             discarded[field] = reason or _R_LOW_CONFIDENCE
