@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-from .errors import (
+from langprofile.errors import (
     ConcurrentUpdateError,
     InvalidUserIdError,
     LangProfileError,
@@ -19,30 +19,37 @@ from .errors import (
     ProfileValidationError,
     StoreWriteError,
 )
-from .nodes import BLOCK_MESSAGE_ID, ProfileInjector
-from .pipeline.verbalize import TemplateVerbalizer, Verbalizer
-from .preamble import render_preamble
-from .schema import ProfileRecord, Provenance, Source, Suggestion, UserProfile
-from .store.backends import aopen_store, open_store
-from .store.profiles import ProfileStore
+from langprofile.nodes import BLOCK_MESSAGE_ID, ProfileInjector
+from langprofile.pipeline.verbalize import TemplateVerbalizer, Verbalizer
+from langprofile.preamble import render_preamble
+from langprofile.schema import ProfileRecord, Provenance, Source, Suggestion, UserProfile
+from langprofile.store.backends import aopen_store, open_store
+from langprofile.store.profiles import ProfileStore
 
 if TYPE_CHECKING:
-    from .extraction.detector import SignalDetector
-    from .extraction.learner import ProfileLearner
-    from .extraction.manager import ExtractionResult, ProfileManager, create_profile_manager
-    from .extraction.policy import Policy
-    from .middleware import ProfileMiddleware
+    from langprofile.extraction.detector import SignalDetector
+    from langprofile.extraction.learner import ProfileLearner
+    from langprofile.extraction.manager import (
+        ExtractionResult,
+        ProfileManager,
+        create_profile_manager,
+    )
+    from langprofile.extraction.policy import Policy
+    from langprofile.middleware import ProfileMiddleware
 
 # Loaded on first use: these pull in langchain.agents and langmem (about a second of imports),
 # which `import langprofile` (and the pytest plugin) should not pay for.
 _LAZY = {
-    "ExtractionResult": ".extraction.manager",
-    "Policy": ".extraction.policy",
-    "ProfileLearner": ".extraction.learner",
-    "ProfileManager": ".extraction.manager",
-    "ProfileMiddleware": ".middleware",
-    "SignalDetector": ".extraction.detector",
-    "create_profile_manager": ".extraction.manager",
+    "ExtractionResult": "langprofile.extraction.manager",
+    "MemoryCollection": "langprofile.extraction.memories",
+    "Policy": "langprofile.extraction.policy",
+    "ProfileLearner": "langprofile.extraction.learner",
+    "ProfileManager": "langprofile.extraction.manager",
+    "ProfileMiddleware": "langprofile.middleware",
+    "SignalDetector": "langprofile.extraction.detector",
+    "create_memory_collection": "langprofile.extraction.memories",
+    "create_profile_manager": "langprofile.extraction.manager",
+    "create_search_memory_tool": "langprofile.extraction.memories",
 }
 
 
@@ -52,7 +59,7 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'langprofile' has no attribute {name!r}")
     from importlib import import_module
 
-    value = getattr(import_module(module, __name__), name)
+    value = getattr(import_module(module), name)
     globals()[name] = value
     return value
 
@@ -68,6 +75,7 @@ __all__ = [
     "ExtractionResult",
     "InvalidUserIdError",
     "LangProfileError",
+    "MemoryCollection",
     "MissingDependencyError",
     "MissingUserIdError",
     "Policy",
@@ -88,7 +96,9 @@ __all__ = [
     "Verbalizer",
     "__version__",
     "aopen_store",
+    "create_memory_collection",
     "create_profile_manager",
+    "create_search_memory_tool",
     "open_store",
     "render_preamble",
 ]

@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .config import SCHEMA_VERSION
-from .schema import SOURCES, ProfileRecord, Provenance, Source, Suggestion
+from langprofile.config import SCHEMA_VERSION
+from langprofile.schema import SOURCES, ProfileRecord, Provenance, Source, Suggestion
 
 __all__ = ["KIND", "MIGRATIONS", "decode_profile", "new_value", "to_record", "upgrade"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._namespace import validate_user_id
-from .errors import MissingUserIdError
+from langprofile._namespace import validate_user_id
+from langprofile.errors import MissingUserIdError
 
 __all__ = ["context_value", "resolve_user_id"]
 

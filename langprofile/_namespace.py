@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .config import MAX_USER_ID_CHARS, MEMORIES_LEAF, PROFILE_LEAF, USERS_ROOT
-from .errors import InvalidUserIdError
+from langprofile.config import MAX_USER_ID_CHARS, MEMORIES_LEAF, PROFILE_LEAF, USERS_ROOT
+from langprofile.errors import InvalidUserIdError
 
 __all__ = [
     "decode_label",

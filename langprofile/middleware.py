@@ -12,8 +12,8 @@ from typing import Any
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain_core.messages import SystemMessage
 
-from .config import READ_TIMEOUT_S
-from .store.profiles import ProfileStore
+from langprofile.config import READ_TIMEOUT_S
+from langprofile.store.profiles import ProfileStore
 
 __all__ = ["ProfileMiddleware"]
 
@@ -37,16 +37,25 @@ class ProfileMiddleware(AgentMiddleware):
     Same user-id rules, timeout and failure behaviour as :class:`~langprofile.ProfileInjector`.
     """
 
-    def __init__(self, profiles: ProfileStore[Any], *, read_timeout: float | None = READ_TIMEOUT_S):
-        from .nodes import ProfileInjector
+    def __init__(
+        self,
+        profiles: ProfileStore[Any],
+        *,
+        read_timeout: float | None = READ_TIMEOUT_S,
+        memories: int = 0,
+        memory_tokens: int = 200,
+    ) -> None:
+        from langprofile.nodes import ProfileInjector
 
         super().__init__()
-        self._injector = ProfileInjector(profiles, read_timeout=read_timeout)
+        self._injector = ProfileInjector(
+            profiles, read_timeout=read_timeout, memories=memories, memory_tokens=memory_tokens
+        )
 
     def _user(self, request: ModelRequest) -> str | None:
         from langgraph.config import get_config
 
-        from ._context import context_value, resolve_user_id
+        from langprofile._context import context_value, resolve_user_id
 
         try:
             config: Any = get_config()
@@ -62,7 +71,8 @@ class ProfileMiddleware(AgentMiddleware):
     ) -> ModelResponse:
         """Add the block to the request, then call the model."""
         user_id = self._user(request)
-        block = "" if user_id is None else self._injector.read(user_id)
+        query = self._injector._query({"messages": request.messages})
+        block = "" if user_id is None else self._injector.read(user_id, query)
         return handler(_with_block(request, block))
 
     async def awrap_model_call(
@@ -72,5 +82,6 @@ class ProfileMiddleware(AgentMiddleware):
     ) -> ModelResponse:
         """Async twin of :meth:`wrap_model_call`."""
         user_id = self._user(request)
-        block = "" if user_id is None else await self._injector.aread(user_id)
+        query = self._injector._query({"messages": request.messages})
+        block = "" if user_id is None else await self._injector.aread(user_id, query)
         return await handler(_with_block(request, block))

@@ -29,12 +29,13 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.runtime import get_runtime
 
-from ._context import context_value, resolve_user_id
-from .config import READ_TIMEOUT_S
-from .store.profiles import ProfileStore
+from langprofile._context import context_value, resolve_user_id
+from langprofile.config import READ_TIMEOUT_S
+from langprofile.preamble import with_memories
+from langprofile.store.profiles import ProfileStore
 
 if TYPE_CHECKING:
-    from .middleware import ProfileMiddleware
+    from langprofile.middleware import ProfileMiddleware
 
 __all__ = ["BLOCK_MESSAGE_ID", "ProfileInjector"]
 
@@ -103,6 +104,10 @@ class ProfileInjector(Runnable[Any, dict[str, Any]]):
             reducer, as in ``MessagesState``).
         read_timeout: seconds to wait for the profile read before continuing without it;
             ``None`` waits as long as the store takes.
+        memories: also list, inside the block, up to this many of the user's memories most
+            relevant to their last message (``0``, the default, reads the profile only). This
+            adds one search of the memory collection per model call.
+        memory_tokens: the estimated token budget for those memories.
 
     The user id comes from the run context (``context={"user_id": ...}``, attribute or key) or
     from ``config["configurable"]["user_id"]``. A run whose context or configurable has
@@ -115,7 +120,11 @@ class ProfileInjector(Runnable[Any, dict[str, Any]]):
         *,
         messages_key: str = "messages",
         read_timeout: float | None = READ_TIMEOUT_S,
+        memories: int = 0,
+        memory_tokens: int = 200,
     ) -> None:
+        if memories < 0 or memory_tokens < 0:
+            raise ValueError("memories and memory_tokens must be >= 0")
         if not isinstance(profiles, ProfileStore):
             raise TypeError(
                 f"ProfileInjector needs a ProfileStore, got {type(profiles).__name__}; "
@@ -126,6 +135,8 @@ class ProfileInjector(Runnable[Any, dict[str, Any]]):
         self.profiles = profiles
         self.messages_key = messages_key
         self.read_timeout = read_timeout
+        self.memories = memories
+        self.memory_tokens = memory_tokens
 
     @property
     def name(self) -> str:  # type: ignore[override]
@@ -156,23 +167,44 @@ class ProfileInjector(Runnable[Any, dict[str, Any]]):
             )
         return ""
 
-    def read(self, user_id: str) -> str:
-        """The block for ``user_id``, or ``""`` when there is none or the read failed/timed out."""
+    def _block(self, user_id: str, query: str | None) -> str:
+        block = self.profiles.preamble(user_id)
+        if not (self.memories and block):
+            return block
+        from langprofile.extraction.memories import search_memories
+
+        found = search_memories(self.profiles.store, user_id, query, limit=self.memories)
+        return with_memories(block, found, max_tokens=self.memory_tokens)
+
+    async def _ablock(self, user_id: str, query: str | None) -> str:
+        block = await self.profiles.apreamble(user_id)
+        if not (self.memories and block):
+            return block
+        from langprofile.extraction.memories import asearch_memories
+
+        found = await asearch_memories(self.profiles.store, user_id, query, limit=self.memories)
+        return with_memories(block, found, max_tokens=self.memory_tokens)
+
+    def read(self, user_id: str, query: str | None = None) -> str:
+        """The block for ``user_id``, or ``""`` when there is none or the read failed/timed out.
+
+        ``query`` (the user's last message) picks the memories to list when ``memories`` is on.
+        """
         adapter = self.profiles._adapter_now()
         try:
-            if self.read_timeout is None or adapter.inline_sync_reads:
-                return self.profiles.preamble(user_id)
-            return _POOL.submit(lambda: self.profiles.preamble(user_id)).result(self.read_timeout)
+            if self.read_timeout is None or (adapter.inline_sync_reads and not self.memories):
+                return self._block(user_id, query)
+            return _POOL.submit(lambda: self._block(user_id, query)).result(self.read_timeout)
         except Exception as exc:
             return self._skip(user_id, exc)
 
-    async def aread(self, user_id: str) -> str:
+    async def aread(self, user_id: str, query: str | None = None) -> str:
         """Async twin of :meth:`read`."""
         adapter = self.profiles._adapter_now()
         try:
-            if self.read_timeout is None or adapter.inline_async_reads:
-                return await self.profiles.apreamble(user_id)
-            return str(await _wait(self.profiles.apreamble(user_id), self.read_timeout))
+            if self.read_timeout is None or (adapter.inline_async_reads and not self.memories):
+                return await self._ablock(user_id, query)
+            return str(await _wait(self._ablock(user_id, query), self.read_timeout))
         except Exception as exc:
             return self._skip(user_id, exc)
 
@@ -195,19 +227,29 @@ class ProfileInjector(Runnable[Any, dict[str, Any]]):
         rest = [m for m in messages if not _is_block(m)]
         return {self.messages_key: [RemoveMessage(id=REMOVE_ALL_MESSAGES), message, *rest]}
 
+    def _query(self, state: Any) -> str | None:
+        if not self.memories:
+            return None
+        for message in reversed(_messages(state, self.messages_key)):
+            if message.type == "human":
+                return message.text if isinstance(message.text, str) else str(message.content)
+        return None
+
     def invoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> dict[str, Any]:
         """Run as a node: return the state update that puts the block first."""
         user_id = self._user(config)
-        return self._update(input, "" if user_id is None else self.read(user_id))
+        block = "" if user_id is None else self.read(user_id, self._query(input))
+        return self._update(input, block)
 
     async def ainvoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> dict[str, Any]:
         """Async twin of :meth:`invoke`."""
         user_id = self._user(config)
-        return self._update(input, "" if user_id is None else await self.aread(user_id))
+        block = "" if user_id is None else await self.aread(user_id, self._query(input))
+        return self._update(input, block)
 
     # --- other shapes -------------------------------------------------------------------
     def as_pre_model_hook(self) -> Runnable[Any, dict[str, Any]]:
@@ -220,9 +262,14 @@ class ProfileInjector(Runnable[Any, dict[str, Any]]):
 
     def as_middleware(self) -> ProfileMiddleware:
         """This injector as ``create_agent(..., middleware=[...])`` middleware."""
-        from .middleware import ProfileMiddleware
+        from langprofile.middleware import ProfileMiddleware
 
-        return ProfileMiddleware(self.profiles, read_timeout=self.read_timeout)
+        return ProfileMiddleware(
+            self.profiles,
+            read_timeout=self.read_timeout,
+            memories=self.memories,
+            memory_tokens=self.memory_tokens,
+        )
 
 
 def _runtime_context() -> Any:
@@ -252,7 +299,7 @@ class _PreModelHook(Runnable[Any, dict[str, Any]]):
     ) -> dict[str, Any]:
         inj = self.injector
         user_id = inj._user(config)
-        block = "" if user_id is None else inj.read(user_id)
+        block = "" if user_id is None else inj.read(user_id, inj._query(input))
         return _hook_output(_messages(input, inj.messages_key), block)
 
     async def ainvoke(
@@ -260,5 +307,5 @@ class _PreModelHook(Runnable[Any, dict[str, Any]]):
     ) -> dict[str, Any]:
         inj = self.injector
         user_id = inj._user(config)
-        block = "" if user_id is None else await inj.aread(user_id)
+        block = "" if user_id is None else await inj.aread(user_id, inj._query(input))
         return _hook_output(_messages(input, inj.messages_key), block)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 
-from .config import MAX_PARAGRAPH_CHARS
-from .pipeline.bounds import clean_text
+from langprofile.config import MAX_PARAGRAPH_CHARS
+from langprofile.pipeline.bounds import clean_text
 
-__all__ = ["BLOCK_CLOSE", "BLOCK_OPEN", "neutralize", "render_preamble"]
+__all__ = ["BLOCK_CLOSE", "BLOCK_OPEN", "neutralize", "render_preamble", "with_memories"]
 
 BLOCK_OPEN = "<User Profile>"
 BLOCK_CLOSE = "</User Profile>"
@@ -45,3 +45,35 @@ def render_preamble(paragraph: str) -> str:
     if not body:
         return ""
     return f"{BLOCK_OPEN}\n{body}\n{BLOCK_CLOSE}"
+
+
+MEMORIES_HEADING = "Things you remember about them that may be relevant now:"
+
+
+def _tokens(text: str) -> int:
+    # A provider-neutral estimate: about four characters per token for English text.
+    return max(1, (len(text) + 3) // 4)
+
+
+def with_memories(block: str, memories: list[str], *, max_tokens: int) -> str:
+    """``block`` with ``memories`` listed inside it, before the closing tag, within a budget.
+
+    Memories are neutralized like the paragraph and added best first while the estimated token
+    count of the added lines stays within ``max_tokens``. An empty block stays empty: with no
+    profile there is no block to add to.
+    """
+    if not block or not memories or max_tokens <= 0:
+        return block
+    lines: list[str] = []
+    used = _tokens(MEMORIES_HEADING)
+    for memory in memories:
+        line = "- " + neutralize(memory).replace("\n", " ")
+        cost = _tokens(line)
+        if line == "- " or used + cost > max_tokens:
+            continue
+        lines.append(line)
+        used += cost
+    if not lines:
+        return block
+    body = block[: -len(BLOCK_CLOSE)].rstrip("\n")
+    return f"{body}\n\n{MEMORIES_HEADING}\n" + "\n".join(lines) + f"\n{BLOCK_CLOSE}"

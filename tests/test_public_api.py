@@ -10,6 +10,7 @@ EXPECTED = [
     "ExtractionResult",
     "InvalidUserIdError",
     "LangProfileError",
+    "MemoryCollection",
     "MissingDependencyError",
     "MissingUserIdError",
     "Policy",
@@ -30,7 +31,9 @@ EXPECTED = [
     "Verbalizer",
     "__version__",
     "aopen_store",
+    "create_memory_collection",
     "create_profile_manager",
+    "create_search_memory_tool",
     "open_store",
     "render_preamble",
 ]

@@ -98,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``langprofile`` console script."""
     args = _parser().parse_args(argv)
     if args.command == "demo":
-        from .demo import run_demo
+        from langprofile.cli.demo import run_demo
 
         run_demo(args.db)
         return 0

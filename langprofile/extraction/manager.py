@@ -195,6 +195,8 @@ class _ExtractHandler(Handler):
             "configurable": {"user_id": request.label, "max_attempts": mgr.max_attempts},
             "recursion_limit": mgr.recursion_limit,
             "callbacks": [observer],
+            # Keep the extractor's model calls out of a surrounding graph's message stream.
+            "tags": ["nostream", "langsmith:hidden"],
         }
         return langmem_manager, view, config, observer
 

@@ -8,8 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from langprofile.errors import ProfileValidationError
-
-from .bounds import bound_value
+from langprofile.pipeline.bounds import bound_value
 
 __all__ = ["validate_changes"]
 

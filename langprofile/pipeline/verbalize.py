@@ -13,8 +13,7 @@ from typing import Any, Protocol, runtime_checkable
 from pydantic import BaseModel
 
 from langprofile.config import MAX_PARAGRAPH_CHARS, MAX_PARAGRAPH_WORDS
-
-from .bounds import clean_text, truncate_words
+from langprofile.pipeline.bounds import clean_text, truncate_words
 
 __all__ = [
     "CallableVerbalizer",

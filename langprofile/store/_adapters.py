@@ -25,7 +25,7 @@ import orjson
 from langgraph.store.base import BaseStore, PutOp
 from langgraph.store.memory import InMemoryStore
 
-from ._ops import CompareAndPut, Delete, ListUser, Read, Request
+from langprofile.store._ops import CompareAndPut, Delete, ListUser, Read, Request
 
 __all__ = ["Adapter", "adapter_for"]
 

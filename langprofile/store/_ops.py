@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -21,12 +21,12 @@ from langprofile.errors import StoreWriteError
 
 if TYPE_CHECKING:
     from langprofile.pipeline.verbalize import Verbalizer
-
-    from ._adapters import Adapter
+    from langprofile.store._adapters import Adapter
 
 __all__ = [
     "CompareAndPut",
     "Delete",
+    "Executable",
     "Flow",
     "Handler",
     "ListUser",
@@ -95,10 +95,24 @@ Request: TypeAlias = Read | CompareAndPut | ListUser | Delete | Verbalize | Slee
 Flow = Generator[Any, Any, T]
 
 
-def io(request: Request) -> Generator[Request, Any, Any]:
-    """Issue a store request with bounded retries; use as ``result = yield from io(...)``.
+@runtime_checkable
+class Executable(Protocol):
+    """A request that knows how to execute itself (for I/O beyond the store adapters)."""
 
-    A failed write is raised as :class:`StoreWriteError` after the last attempt. Retrying a
+    def run(self) -> Any:
+        """Execute with blocking I/O."""
+        ...
+
+    async def arun(self) -> Any:
+        """Execute with async I/O."""
+        ...
+
+
+def io(request: Any) -> Generator[Any, Any, Any]:
+    """Issue a request with bounded retries; use as ``result = yield from io(...)``.
+
+    A failed write (a compare-and-put, a delete, or an executable request with ``writes=True``)
+    is raised as :class:`StoreWriteError` after the last attempt. Retrying a
     compare-and-put whose first attempt did land is safe: the retry sees the new version, fails
     the compare, and the flow re-reads and finds nothing left to change.
     """
@@ -107,7 +121,9 @@ def io(request: Request) -> Generator[Request, Any, Any]:
             return (yield request)
         except Exception as exc:
             if attempt == STORE_WRITE_RETRIES - 1:
-                if isinstance(request, (CompareAndPut, Delete)):
+                if isinstance(request, (CompareAndPut, Delete)) or getattr(
+                    request, "writes", False
+                ):
                     raise StoreWriteError(
                         f"the store failed to write after {STORE_WRITE_RETRIES} attempts "
                         f"({type(exc).__name__}: {exc}); nothing was written"
@@ -118,6 +134,9 @@ def io(request: Request) -> Generator[Request, Any, Any]:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+_STORE_REQUESTS = (Read, CompareAndPut, ListUser, Delete)
+
+
 class Handler:
     """Executes the requests of a flow: store requests, verbalization and back-off sleeps.
 
@@ -125,9 +144,23 @@ class Handler:
     :meth:`ahandle` and deferring to ``super()`` for the rest.
     """
 
-    def __init__(self, adapter: Adapter, verbalizer: Verbalizer) -> None:
-        self.adapter = adapter
-        self.verbalizer = verbalizer
+    def __init__(self, adapter: Adapter | None = None, verbalizer: Verbalizer | None = None):
+        self._adapter = adapter
+        self._verbalizer = verbalizer
+
+    @property
+    def adapter(self) -> Adapter:
+        """The store adapter (a handler built without one cannot run store requests)."""
+        if self._adapter is None:
+            raise TypeError("this handler has no store adapter")
+        return self._adapter
+
+    @property
+    def verbalizer(self) -> Verbalizer:
+        """The verbalizer (a handler built without one cannot verbalize)."""
+        if self._verbalizer is None:
+            raise TypeError("this handler has no verbalizer")
+        return self._verbalizer
 
     def handle(self, request: Any) -> Any:
         """Execute one request with blocking I/O."""
@@ -136,7 +169,11 @@ class Handler:
         if isinstance(request, Sleep):
             time.sleep(request.seconds)
             return None
-        return self.adapter.run(request)
+        if isinstance(request, _STORE_REQUESTS):
+            return self.adapter.run(request)
+        if isinstance(request, Executable):
+            return request.run()
+        raise TypeError(f"no handler for request {request!r}")
 
     async def ahandle(self, request: Any) -> Any:
         """Execute one request with async I/O."""
@@ -145,7 +182,11 @@ class Handler:
         if isinstance(request, Sleep):
             await asyncio.sleep(request.seconds)
             return None
-        return await self.adapter.arun(request)
+        if isinstance(request, _STORE_REQUESTS):
+            return await self.adapter.arun(request)
+        if isinstance(request, Executable):
+            return await request.arun()
+        raise TypeError(f"no handler for request {request!r}")
 
 
 def drive(flow: Flow[T], handler: Handler) -> T:

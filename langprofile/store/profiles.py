@@ -18,9 +18,8 @@ from langprofile.pipeline import provenance as guard
 from langprofile.pipeline.validate import validate_changes
 from langprofile.pipeline.verbalize import Verbalizer, bound_paragraph, ensure_verbalizer
 from langprofile.schema import SOURCES, ProfileRecord, Suggestion, UserProfile
-
-from ._adapters import Adapter, adapter_for
-from ._ops import (
+from langprofile.store._adapters import Adapter, adapter_for
+from langprofile.store._ops import (
     CompareAndPut,
     Delete,
     Flow,
