@@ -1264,7 +1264,12 @@ class SignalDetector:
         only means it is worth a look. Quoted text, code, conditionals and role-play do not
         count.
         """
+        return self.analyze(text)[1]
+
+    def analyze(self, text: str) -> tuple[dict[str, object], bool]:
+        """``(detect(text), is_relevant(text))`` in one pass over the text."""
         if _is_in_character(text):
-            return False
+            return {}, False
         clean = _prepare(text)
-        return _gate_hits(clean) or bool(_detect_all(clean))
+        fields = _detect_all(clean)
+        return fields, bool(fields) or _gate_hits(clean)

@@ -50,11 +50,9 @@ _MODES = ("always", "agentic", "manual")
 
 @dataclass
 class _Work:
-    """What one user's next background run will process."""
+    """Messages of one user's turns that no background run has looked at yet, in order."""
 
-    messages: list[BaseMessage] = field(default_factory=list)
-    direct: dict[str, Any] = field(default_factory=dict)
-    relevant: bool = False
+    fresh: list[BaseMessage] = field(default_factory=list)
 
 
 def _text(message: BaseMessage) -> str:
@@ -136,6 +134,8 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         self.messages_key = messages_key
         self._cursors: OrderedDict[tuple[str, str, str], tuple[str | None, int]] = OrderedDict()
         self._cursor_lock = threading.Lock()
+        self._carry: OrderedDict[str, list[BaseMessage]] = OrderedDict()
+        self._carry_lock = threading.Lock()
         self._scheduler: Scheduler[_Work] = Scheduler(
             run=self._run_work,
             arun=self._arun_work,
@@ -180,27 +180,25 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
                     self._cursors.popitem(last=False)
         return list(messages[start:])
 
-    def _observe(
-        self, user_id: str, new: Sequence[BaseMessage], context: Sequence[BaseMessage]
-    ) -> _Work | None:
-        """Gate and detect on the ``new`` messages; the work carries ``context`` for the LLM."""
-        said = [_text(m) for m in new if m.type == "human"]
-        work = _Work(messages=list(context)[-self.max_messages :])
+    def _gate(self, user_id: str, fresh: Sequence[BaseMessage]) -> tuple[dict[str, Any], bool]:
+        """Rules over the new user turns: fields found directly, and whether to ask the LLM."""
+        said = [_text(m) for m in fresh if m.type == "human"]
+        direct: dict[str, Any] = {}
+        hits = 0
         for text in said:
             if self.detector is None:
-                work.relevant = True
+                hits += 1
                 continue
-            _merge_direct(work.direct, self.detector.detect(text))
-            work.relevant = work.relevant or self.detector.is_relevant(text)
+            fields, hit = self.detector.analyze(text)
+            _merge_direct(direct, fields)
+            hits += hit
         self._metrics.add(
-            user_id,
-            {"turns_seen": len(said), "turns_skipped_by_gate": 0 if work.relevant else len(said)},
+            user_id, {"turns_seen": len(said), "turns_skipped_by_gate": len(said) - hits}
         )
-        if not work.relevant and not work.direct:
-            return None
-        return work
+        return direct, hits > 0
 
     def _turn(self, input: Any, config: RunnableConfig | None) -> tuple[str, _Work] | None:
+        """On the reply path: only find the turn's new messages; everything else runs later."""
         if self.mode != "always":
             return None
         who = self._run_user(config)
@@ -211,16 +209,8 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
             if isinstance(input, Mapping)
             else getattr(input, self.messages_key, None)
         ) or []
-        user_id, thread = who
-        # Two cursors per thread: what the gate has seen, and what was last sent to extraction.
-        # Turns the gate skips stay in the next extraction's context.
-        new = self._since((user_id, thread, "seen"), messages, advance=True)
-        context = self._since((user_id, thread, "sent"), messages, advance=False)
-        work = self._observe(user_id, new, context)
-        if work is None:
-            return None
-        self._since((user_id, thread, "sent"), messages, advance=True)
-        return user_id, work
+        fresh = self._since((*who, "seen"), messages, advance=True)
+        return (who[0], _Work(fresh)) if fresh else None
 
     def invoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
@@ -242,19 +232,18 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
 
     # --- the background work ---------------------------------------------------------------
     def _merge(self, old: _Work, new: _Work) -> _Work:
-        seen = {id(m) for m in old.messages} | {m.id for m in old.messages if m.id}
-        fresh = [m for m in new.messages if id(m) not in seen and (not m.id or m.id not in seen)]
-        direct = dict(old.direct)
-        _merge_direct(direct, new.direct)
-        return _Work(
-            messages=(old.messages + fresh)[-self.max_messages :],
-            direct=direct,
-            relevant=old.relevant or new.relevant,
-        )
+        seen = {id(m) for m in old.fresh} | {m.id for m in old.fresh if m.id}
+        added = [m for m in new.fresh if id(m) not in seen and (not m.id or m.id not in seen)]
+        return _Work(old.fresh + added)
 
     def _work_flow(self, user_id: str, work: _Work) -> Flow[ExtractionResult | None]:
-        if work.direct:
-            screened = screen(work.direct, policy=self.policy)
+        direct, relevant = self._gate(user_id, work.fresh)
+        # Turns the gate skipped are kept as context for the user's next extraction, so an
+        # extraction always sees every message since the previous one.
+        with self._carry_lock:
+            context = (self._carry.get(user_id, []) + work.fresh)[-self.max_messages :]
+        if direct:
+            screened = screen(direct, policy=self.policy)
             for reason in screened.discarded.values():
                 self._metrics.discard(user_id, reason)
             if screened.changes:
@@ -270,9 +259,18 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
                         "suggestions_created": len(merge.suggested) if merge else 0,
                     },
                 )
-        if work.relevant and self.manager is not None:
-            return (yield from self.manager._flow(user_id, work.messages))
-        return None
+        result = None
+        if relevant and self.manager is not None:
+            result = yield from self.manager._flow(user_id, context)
+        with self._carry_lock:
+            if relevant:
+                self._carry.pop(user_id, None)
+            else:
+                self._carry[user_id] = context
+                self._carry.move_to_end(user_id)
+                while len(self._carry) > 100_000:
+                    self._carry.popitem(last=False)
+        return result
 
     def _handler(self) -> Any:
         return self.manager._handler() if self.manager is not None else self.profiles.handler()
@@ -299,13 +297,11 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         Returns the LLM extraction's result, or ``None`` when the gate found nothing relevant
         (or there is no model). Never raises for bad model output.
         """
-        work = self._observe(user_id, messages, messages)
-        return None if work is None else self._run_work(user_id, work)
+        return self._run_work(user_id, _Work(list(messages)))
 
     async def alearn(self, user_id: str, messages: Sequence[AnyMessage]) -> ExtractionResult | None:
         """Async twin of :meth:`learn`."""
-        work = self._observe(user_id, messages, messages)
-        return None if work is None else await self._arun_work(user_id, work)
+        return await self._arun_work(user_id, _Work(list(messages)))
 
     def flush(self, timeout: float | None = None) -> bool:
         """Run all pending background work now and wait for it (tests, shutdown).

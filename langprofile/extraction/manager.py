@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -144,6 +145,24 @@ class _ProfileView(BaseStore):
         return SearchItem(self.namespace, PROFILE_KEY, value, now, now, score=None)
 
 
+# The view of the extraction running in this context. langmem's manager is built once per
+# ProfileManager with a proxy store that forwards to this; langmem's worker threads inherit it.
+_VIEW: ContextVar[_ProfileView | None] = ContextVar("langprofile_profile_view", default=None)
+
+
+class _ViewProxy(BaseStore):
+    """The store langmem is built with: forwards to the view of the current extraction."""
+
+    def batch(self, ops: Iterable[Op]) -> list[Result]:
+        view = _VIEW.get()
+        if view is None:  # pragma: no cover - only reachable by calling langmem directly
+            raise RuntimeError("this langmem manager only runs inside ProfileManager.extract")
+        return view.batch(ops)
+
+    async def abatch(self, ops: Iterable[Op]) -> list[Result]:
+        return self.batch(ops)
+
+
 @dataclass(frozen=True)
 class _Extract:
     """Run the langmem manager over ``messages`` against the served document."""
@@ -176,20 +195,9 @@ class _ExtractHandler(Handler):
         self.manager = manager
 
     def _prepare(self, request: _Extract) -> tuple[Any, _ProfileView, dict[str, Any], _Observer]:
-        from langmem import create_memory_store_manager
-
         mgr = self.manager
         namespace = (USERS_ROOT, request.label, "profile")
         view = _ProfileView(namespace, mgr.profiles.schema.__name__, request.served)
-        langmem_manager = create_memory_store_manager(
-            mgr.model,
-            schemas=[mgr.profiles.schema],
-            instructions=mgr.instructions,
-            namespace=(USERS_ROOT, "{user_id}", "profile"),
-            enable_inserts=False,
-            enable_deletes=False,
-            store=view,
-        )
         observer = _Observer()
         config = {
             "configurable": {"user_id": request.label, "max_attempts": mgr.max_attempts},
@@ -198,26 +206,32 @@ class _ExtractHandler(Handler):
             # Keep the extractor's model calls out of a surrounding graph's message stream.
             "tags": ["nostream", "langsmith:hidden"],
         }
-        return langmem_manager, view, config, observer
+        return mgr._langmem(), view, config, observer
 
     def handle(self, request: Any) -> Any:
         if not isinstance(request, _Extract):
             return super().handle(request)
         langmem_manager, view, config, observer = self._prepare(request)
+        token = _VIEW.set(view)
         try:
             langmem_manager.invoke({"messages": list(request.messages)}, config=config)
         except _langmem_failures() as exc:
             return _Output(view.puts, observer, exc)
+        finally:
+            _VIEW.reset(token)
         return _Output(view.puts, observer)
 
     async def ahandle(self, request: Any) -> Any:
         if not isinstance(request, _Extract):
             return await super().ahandle(request)
         langmem_manager, view, config, observer = self._prepare(request)
+        token = _VIEW.set(view)
         try:
             await langmem_manager.ainvoke({"messages": list(request.messages)}, config=config)
         except _langmem_failures() as exc:
             return _Output(view.puts, observer, exc)
+        finally:
+            _VIEW.reset(token)
         return _Output(view.puts, observer)
 
 
@@ -247,6 +261,25 @@ class ProfileManager(Generic[P]):
         self.metrics = metrics or Metrics()
         self.max_attempts = max_attempts
         self.recursion_limit = recursion_limit
+        self._built: Any = None
+        self._build_lock = threading.Lock()
+
+    def _langmem(self) -> Any:
+        """langmem's store manager, built once (its store is the per-extraction view proxy)."""
+        with self._build_lock:
+            if self._built is None:
+                from langmem import create_memory_store_manager
+
+                self._built = create_memory_store_manager(
+                    self.model,
+                    schemas=[self.profiles.schema],
+                    instructions=self.instructions,
+                    namespace=(USERS_ROOT, "{user_id}", "profile"),
+                    enable_inserts=False,
+                    enable_deletes=False,
+                    store=_ViewProxy(),
+                )
+            return self._built
 
     # --- the flow ---------------------------------------------------------------------------
     def _flow(self, user_id: str, messages: Sequence[Any]) -> Flow[ExtractionResult]:
