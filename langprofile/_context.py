@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from langgraph.config import get_config
+from langgraph.runtime import get_runtime
+
 from langprofile._namespace import validate_user_id
 from langprofile.errors import MissingUserIdError
 
-__all__ = ["context_value", "resolve_user_id"]
+__all__ = ["context_value", "resolve_user_id", "run_user"]
 
 _MISSING_ID = (
     "no user id for this run: pass it as runtime context, e.g. "
@@ -16,6 +19,8 @@ _MISSING_ID = (
     "or a mapping with a 'user_id' key), or in the config, e.g. "
     "graph.invoke(inputs, config={'configurable': {'user_id': 'alice'}})"
 )
+
+_FROM_RUN: Any = object()
 
 
 def context_value(context: Any, config: Mapping[str, Any] | None, name: str) -> Any:
@@ -36,3 +41,26 @@ def resolve_user_id(context: Any, config: Mapping[str, Any] | None) -> str:
     if user_id is None:
         raise MissingUserIdError(_MISSING_ID)
     return validate_user_id(user_id)
+
+
+def run_user(config: Mapping[str, Any] | None = None, context: Any = _FROM_RUN) -> str | None:
+    """The current run's user id, or ``None`` when the run is incognito.
+
+    ``config`` defaults to the running graph's config and ``context`` to its runtime context;
+    outside a graph both are absent and only what is passed counts. Raises
+    ``MissingUserIdError`` when neither holds a user id.
+    """
+    if context is _FROM_RUN:
+        try:
+            # None inside a runnable that is not part of a graph (e.g. a tool called directly).
+            context = getattr(get_runtime(), "context", None)
+        except RuntimeError:  # outside any run, e.g. called directly in a test
+            context = None
+    if config is None:
+        try:
+            config = get_config()
+        except RuntimeError:
+            config = None
+    if context_value(context, config, "incognito"):
+        return None
+    return resolve_user_id(context, config)

@@ -53,18 +53,10 @@ class ProfileMiddleware(AgentMiddleware):
         )
 
     def _user(self, request: ModelRequest) -> str | None:
-        from langgraph.config import get_config
+        from langprofile._context import run_user
 
-        from langprofile._context import context_value, resolve_user_id
-
-        try:
-            config: Any = get_config()
-        except RuntimeError:
-            config = None
         context = request.runtime.context if request.runtime is not None else None
-        if context_value(context, config, "incognito"):
-            return None
-        return resolve_user_id(context, config)
+        return run_user(context=context)
 
     def wrap_model_call(
         self, request: ModelRequest, handler: Callable[[ModelRequest], ModelResponse]

@@ -27,9 +27,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from langchain_core.messages import AnyMessage, BaseMessage, RemoveMessage, SystemMessage
 from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
-from langgraph.runtime import get_runtime
 
-from langprofile._context import context_value, resolve_user_id
+from langprofile._context import run_user
 from langprofile.config import READ_TIMEOUT_S
 from langprofile.preamble import with_memories
 from langprofile.store.profiles import ProfileStore
@@ -146,10 +145,7 @@ class ProfileInjector(Runnable[Any, dict[str, Any]]):
     # --- the read, bounded --------------------------------------------------------------
     def _user(self, config: RunnableConfig | None) -> str | None:
         """The user id of this run, or None when the run is incognito."""
-        context = _runtime_context()
-        if context_value(context, config, "incognito"):
-            return None
-        return resolve_user_id(context, config)
+        return run_user(config)
 
     def _skip(self, user_id: str, exc: BaseException) -> str:
         if isinstance(exc, (TimeoutError, FutureTimeout)):
@@ -270,13 +266,6 @@ class ProfileInjector(Runnable[Any, dict[str, Any]]):
             memories=self.memories,
             memory_tokens=self.memory_tokens,
         )
-
-
-def _runtime_context() -> Any:
-    try:
-        return get_runtime().context
-    except RuntimeError:  # called outside a graph run, e.g. directly in a test
-        return None
 
 
 def _hook_output(messages: Sequence[AnyMessage], block: str) -> dict[str, Any]:

@@ -6,8 +6,11 @@ The PostgreSQL database comes from the ``postgres_uri`` fixture of ``langprofile
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import importlib.util
+import sys
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -65,3 +68,23 @@ def call(mode: str) -> Any:
 
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture(scope="session")
+def load_benchmark() -> Callable[[str], ModuleType]:
+    """Import a script of ``benchmarks/`` by name, so tests can run its measurement code."""
+
+    def load(name: str) -> ModuleType:
+        if name in sys.modules:
+            return sys.modules[name]
+        spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        # dataclasses resolve annotations through sys.modules while the module executes
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        return module
+
+    return load

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from zoneinfo import available_timezones
@@ -13,8 +12,6 @@ import pytest
 from langprofile.extraction.detector import DIRECT_FIELDS, SignalDetector
 from langprofile.schema import UserProfile
 
-BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "detector_eval.py"
-
 
 @pytest.fixture(scope="module")
 def detector() -> SignalDetector:
@@ -22,15 +19,8 @@ def detector() -> SignalDetector:
 
 
 @pytest.fixture(scope="module")
-def scoring() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("detector_eval", BENCHMARK)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # dataclasses resolve annotations through sys.modules while the module executes
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+def scoring(load_benchmark: Callable[[str], ModuleType]) -> ModuleType:
+    return load_benchmark("detector_eval")
 
 
 # --------------------------------------------------------------------------------------------

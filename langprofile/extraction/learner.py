@@ -27,10 +27,9 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AnyMessage, BaseMessage
 from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool, StructuredTool
-from langgraph.runtime import get_runtime
 from pydantic import BaseModel, Field, create_model
 
-from langprofile._context import context_value, resolve_user_id
+from langprofile._context import context_value, run_user
 from langprofile.extraction._scheduler import Scheduler
 from langprofile.extraction.detector import SignalDetector
 from langprofile.extraction.manager import ExtractionResult, ProfileManager, create_profile_manager
@@ -153,15 +152,11 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
 
     # --- observing a turn (on the reply path: cheap, no I/O) ---------------------------------
     def _run_user(self, config: RunnableConfig | None) -> tuple[str, str] | None:
-        try:
-            context = get_runtime().context
-        except RuntimeError:
-            context = None
-        if context_value(context, config, "incognito"):
+        """(user id, thread id) of this run, or None when it is incognito."""
+        user_id = run_user(config)
+        if user_id is None:
             return None
-        user_id = resolve_user_id(context, config)
-        thread = context_value(None, config, "thread_id") or ""
-        return user_id, str(thread)
+        return user_id, str(context_value(None, config, "thread_id") or "")
 
     def _since(
         self, key: tuple[str, str, str], messages: Sequence[BaseMessage], *, advance: bool

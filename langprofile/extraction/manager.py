@@ -36,7 +36,7 @@ from langgraph.store.base import (
 from pydantic import BaseModel, ValidationError
 
 from langprofile._codec import decode_profile, upgrade
-from langprofile._context import resolve_user_id
+from langprofile._context import run_user
 from langprofile._namespace import encode_user_id, profile_namespace
 from langprofile.config import PROFILE_KEY, USERS_ROOT
 from langprofile.extraction.metrics import Metrics
@@ -411,19 +411,10 @@ class ProfileManager(Generic[P]):
 
 
 def _run_user(config: Mapping[str, Any] | None) -> str:
-    from langgraph.config import get_config
-    from langgraph.runtime import get_runtime
-
-    try:
-        context = get_runtime().context
-    except RuntimeError:
-        context = None
-    if config is None:
-        try:
-            config = get_config()
-        except RuntimeError:
-            config = None
-    return resolve_user_id(context, config)
+    user_id = run_user(config)
+    if user_id is None:
+        raise ValueError("this run is incognito: nothing may be learned from it")
+    return user_id
 
 
 def _diff(served: Mapping[str, Any] | None, document: Mapping[str, Any]) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from langmem import create_memory_store_manager
 from langmem.errors import ConfigurationError
 from pydantic import BaseModel
 
-from langprofile._context import resolve_user_id
+from langprofile._context import run_user
 from langprofile._namespace import encode_user_id, memories_namespace
 from langprofile.config import (
     MEMORIES_LEAF,
@@ -496,21 +496,15 @@ async def asearch_memories(
     return await _adrive(_search_flow(store, user_id, query, limit))
 
 
-def _run_user_id() -> str:
-    """The current run's user id: runtime context first, then ``configurable``."""
-    from langgraph.config import get_config
-    from langgraph.runtime import get_runtime
-
-    try:
-        config: RunnableConfig | None = get_config()
-    except RuntimeError:  # outside any runnable: let resolve_user_id explain how to pass one
-        config = None
-    context = getattr(get_runtime(), "context", None) if config is not None else None
-    return resolve_user_id(context, config)
+def _run_user_id() -> str | None:
+    """The current run's user id (``None`` for an incognito run)."""
+    return run_user()
 
 
 def _tool_flow(store: BaseStore | None, query: str, limit: int) -> Flow[str]:
     user_id = _run_user_id()
+    if user_id is None:
+        return "This conversation is incognito: memories are not used."
     resolved = _resolve_store(store, "create_search_memory_tool(...)")
     try:
         texts = yield from _search_flow(resolved, user_id, query, limit)
