@@ -137,7 +137,6 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         self._carry_lock = threading.Lock()
         self._scheduler: Scheduler[_Work] = Scheduler(
             run=self._run_work,
-            arun=self._arun_work,
             merge=self._merge,
             on_failure=self._failed,
             debounce=debounce,
@@ -219,10 +218,10 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
     async def ainvoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> dict[str, Any]:
-        """Async twin of :meth:`invoke` (the work runs as a task on the running loop)."""
+        """Async twin of :meth:`invoke` (the work runs on a worker thread, off the event loop)."""
         found = self._turn(input, config)
         if found is not None:
-            self._scheduler.asubmit(*found)
+            self._scheduler.submit(*found)
         return {}
 
     # --- the background work ---------------------------------------------------------------
@@ -301,13 +300,12 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
     def flush(self, timeout: float | None = None) -> bool:
         """Run all pending background work now and wait for it (tests, shutdown).
 
-        Returns False if ``timeout`` passed first. Work scheduled from async code needs
-        :meth:`aflush`.
+        Returns False if ``timeout`` passed first.
         """
         return self._scheduler.flush(timeout)
 
     async def aflush(self, timeout: float | None = None) -> bool:
-        """Run all pending background work (sync and async) now and wait for it."""
+        """Async twin of :meth:`flush` (waits without blocking the event loop)."""
         return await self._scheduler.aflush(timeout)
 
     def metrics(self, user_id: str | None = None) -> dict[str, Any]:
