@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from langprofile.config import SCHEMA_VERSION
+from langprofile.errors import ForeignDataError
 from langprofile.schema import SOURCES, ProfileRecord, Provenance, Source, Suggestion
 
 __all__ = ["KIND", "MIGRATIONS", "decode_profile", "new_value", "to_record", "upgrade"]
@@ -61,13 +62,13 @@ def new_value(user_id: str, now: dt.datetime) -> dict[str, Any]:
 def upgrade(value: Mapping[str, Any]) -> dict[str, Any]:
     """Bring a stored value to the current ``schema_version``; raise ``ValueError`` if foreign."""
     if value.get("kind") != KIND:
-        raise ValueError(
+        raise ForeignDataError(
             f"the item at the profile key is not a langprofile profile (kind={value.get('kind')!r})"
         )
     out = dict(value)
     version = int(out.get("schema_version", 1))
     if version > SCHEMA_VERSION:
-        raise ValueError(
+        raise ForeignDataError(
             f"profile schema_version {version} is newer than this langprofile supports "
             f"({SCHEMA_VERSION}); upgrade langprofile"
         )

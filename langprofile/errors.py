@@ -4,9 +4,11 @@ from __future__ import annotations
 
 __all__ = [
     "ConcurrentUpdateError",
+    "ForeignDataError",
     "InvalidUserIdError",
     "LangProfileError",
     "MissingDependencyError",
+    "MissingStoreError",
     "MissingUserIdError",
     "ProfileValidationError",
     "StoreWriteError",
@@ -31,6 +33,14 @@ class ProfileValidationError(LangProfileError, ValueError):
 
 class ConcurrentUpdateError(LangProfileError, RuntimeError):
     """Compare-and-set lost every retry to concurrent writers; nothing was written."""
+
+
+class ForeignDataError(LangProfileError, ValueError):
+    """The item at a profile's key was not written by langprofile; it is left untouched."""
+
+
+class MissingStoreError(LangProfileError, RuntimeError):
+    """``ProfileStore(None)`` was used outside a graph that has a store."""
 
 
 class StoreWriteError(LangProfileError, RuntimeError):

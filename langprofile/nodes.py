@@ -31,6 +31,7 @@ from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langprofile._context import run_user
 from langprofile.config import READ_TIMEOUT_S
 from langprofile.preamble import with_memories
+from langprofile.store._adapters import Adapter
 from langprofile.store.profiles import ProfileStore
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ class _DaemonPool:
         return future
 
 
-_POOL = _DaemonPool(4)
+_POOL = _DaemonPool(16)
 
 
 async def _wait(awaitable: Any, seconds: float) -> Any:
@@ -147,29 +148,40 @@ class ProfileInjector(Runnable[Any, dict[str, Any]]):
         """The user id of this run, or None when the run is incognito."""
         return run_user(config)
 
-    def _skip(self, user_id: str, exc: BaseException) -> str:
+    def _skip(self, user_id: str, exc: BaseException, *, what: str = "profile read") -> str:
+        outcome = "without memories" if what == "memory search" else "without the block"
         if isinstance(exc, (TimeoutError, FutureTimeout)):
             logger.warning(
-                "profile read for user %r took longer than %ss; continuing without the block",
+                "%s for user %r took longer than %ss; continuing %s",
+                what,
                 user_id,
                 self.read_timeout,
+                outcome,
             )
         else:
             logger.warning(
-                "profile read for user %r failed (%s: %s); continuing without the block",
+                "%s for user %r failed (%s: %s); continuing %s",
+                what,
                 user_id,
                 type(exc).__name__,
                 exc,
+                outcome,
             )
         return ""
 
-    def _block(self, user_id: str, query: str | None) -> str:
-        block = self.profiles.preamble(user_id)
+    def _block(self, adapter: Adapter, user_id: str, query: str | None) -> str:
+        # `adapter` was resolved by the caller: this may run on a pool thread, where the running
+        # graph's store (ProfileStore(None)) cannot be looked up.
+        block = self.profiles._preamble_on(adapter, user_id)
         if not (self.memories and block):
             return block
         from langprofile.extraction.memories import search_memories
 
-        found = search_memories(self.profiles.store, user_id, query, limit=self.memories)
+        try:
+            found = search_memories(adapter.store, user_id, query, limit=self.memories)
+        except Exception as exc:  # memories are an extra: never lose the profile over them
+            self._skip(user_id, exc, what="memory search")
+            return block
         return with_memories(block, found, max_tokens=self.memory_tokens)
 
     async def _ablock(self, user_id: str, query: str | None) -> str:
@@ -178,7 +190,11 @@ class ProfileInjector(Runnable[Any, dict[str, Any]]):
             return block
         from langprofile.extraction.memories import asearch_memories
 
-        found = await asearch_memories(self.profiles.store, user_id, query, limit=self.memories)
+        try:
+            found = await asearch_memories(self.profiles.store, user_id, query, limit=self.memories)
+        except Exception as exc:
+            self._skip(user_id, exc, what="memory search")
+            return block
         return with_memories(block, found, max_tokens=self.memory_tokens)
 
     def read(self, user_id: str, query: str | None = None) -> str:
@@ -189,8 +205,12 @@ class ProfileInjector(Runnable[Any, dict[str, Any]]):
         adapter = self.profiles._adapter_now()
         try:
             if self.read_timeout is None or (adapter.inline_sync_reads and not self.memories):
-                return self._block(user_id, query)
-            return _POOL.submit(lambda: self._block(user_id, query)).result(self.read_timeout)
+                return self._block(adapter, user_id, query)
+            future = _POOL.submit(lambda: self._block(adapter, user_id, query))
+            try:
+                return future.result(self.read_timeout)
+            finally:
+                future.cancel()  # a read still queued is dropped rather than run late
         except Exception as exc:
             return self._skip(user_id, exc)
 

@@ -21,6 +21,21 @@ BLOCK_CLOSE = "</User Profile>"
 
 # Look-alike guillemets keep the text readable while no tag can be formed.
 _LT, _GT = "\u2039", "\u203a"
+# Full-width and other look-alike angle brackets read as tags to a model: fold them first.
+_LOOKALIKES = str.maketrans(
+    {
+        "\uff1c": "<",
+        "\uff1e": ">",
+        "\ufe64": "<",
+        "\ufe65": ">",
+        "\u3008": "<",
+        "\u3009": ">",
+        "\u27e8": "<",
+        "\u27e9": ">",
+        "\u2329": "<",
+        "\u232a": ">",
+    }
+)
 # Chat-template control tokens of common model families (<|im_start|>, [INST], <<SYS>>, ...).
 _TEMPLATE_TOKENS = re.compile(r"<\|[^|>]{0,40}\|>|\[/?INST\]|<</?SYS>>|<s>|</s>", re.IGNORECASE)
 # A line that opens like a transcript turn or a prompt section, e.g. "System:" or "### Instruction".
@@ -32,7 +47,7 @@ _ROLE_LINE = re.compile(
 
 def neutralize(text: str) -> str:
     """Make untrusted profile text safe to place inside the block (see module docstring)."""
-    text = clean_text(text, MAX_PARAGRAPH_CHARS)
+    text = clean_text(text, MAX_PARAGRAPH_CHARS).translate(_LOOKALIKES)
     text = _TEMPLATE_TOKENS.sub(" ", text)
     text = text.replace("<", _LT).replace(">", _GT)
     text = _ROLE_LINE.sub(lambda m: f"{m.group(1)}(quoted) {m.group(3)}{m.group(4)}", text)

@@ -31,7 +31,7 @@ from langprofile.testing.models import ScriptedChatModel
 
 __all__ = ["run_demo"]
 
-USER = "alice@example.com"
+USER = "alice@demo.invalid"  # a reserved domain: never a real user in a --db you pass
 THREAD_1 = [
     "Hi! I'm Alice Chen, a data engineer at Acme. Call me Ali.",
     "Our stack is Airflow, dbt and Snowflake. I live in Lisbon, by the way.",
@@ -75,12 +75,21 @@ class _Context:
     user_id: str
 
 
-def _build(profiles: ProfileStore[Any], chat: BaseChatModel, learner: ProfileLearner) -> Any:
+def _build(
+    profiles: ProfileStore[Any],
+    chat: BaseChatModel,
+    learner: ProfileLearner,
+    seen: list[list[BaseMessage]],
+) -> Any:
     from langgraph.checkpoint.memory import InMemorySaver
+
+    def call_model(state: Any) -> dict[str, Any]:
+        seen.append(list(state["messages"]))  # what the model was given, for the printout
+        return {"messages": [chat.invoke(state["messages"])]}
 
     builder = StateGraph(MessagesState, context_schema=_Context)
     builder.add_node("profile", ProfileInjector(profiles))
-    builder.add_node("model", RunnableLambda(lambda s: {"messages": [chat.invoke(s["messages"])]}))
+    builder.add_node("model", RunnableLambda(call_model))
     builder.add_node("learn", learner)
     builder.add_edge(START, "profile")
     builder.add_edge("profile", "model")
@@ -99,7 +108,8 @@ def run_demo(db_path: str | None = None, *, out: Callable[[str], None] = print) 
         profiles: ProfileStore[Any] = ProfileStore(store)
         profiles.forget(USER)  # a re-run starts from a clean slate
         learner = ProfileLearner(profiles, extractor, debounce=0.2)
-        graph = _build(profiles, chat, learner)
+        seen: list[list[BaseMessage]] = []
+        graph = _build(profiles, chat, learner, seen)
         context = _Context(user_id=USER)
 
         out(f"── thread 1 (user {USER}) " + "─" * 30)
@@ -124,24 +134,13 @@ def run_demo(db_path: str | None = None, *, out: Callable[[str], None] = print) 
         )
 
         out("\n── thread 2: a new conversation " + "─" * 24)
-        seen: list[BaseMessage] = []
-
-        def spy(state: Any) -> dict[str, Any]:
-            seen[:] = state["messages"]
-            return {}
-
-        probe = StateGraph(MessagesState, context_schema=_Context)
-        probe.add_node("profile", ProfileInjector(profiles))
-        probe.add_node("spy", spy)
-        probe.add_edge(START, "profile")
-        probe.add_edge("profile", "spy")
-        probe.compile().invoke({"messages": [HumanMessage(THREAD_2)]}, context=context)
         state = graph.invoke(
             {"messages": [HumanMessage(THREAD_2)]},
             {"configurable": {"thread_id": "thread-2"}},
             context=context,
         )
-        block = str(seen[0].content) if seen and isinstance(seen[0], SystemMessage) else ""
+        first = seen[-1][0] if seen and seen[-1] else None
+        block = str(first.content) if isinstance(first, SystemMessage) else ""
         out(f"user : {THREAD_2}")
         out(f"model: {state['messages'][-1].content}\n")
         out("The model received this system block first in thread 2:\n")

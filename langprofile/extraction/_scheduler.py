@@ -149,6 +149,19 @@ class Scheduler(Generic[W]):
         if state.pending is None:
             del self._users[user_id]
 
+    def discard(self, user_id: str) -> None:
+        """Drop the user's pending work and wait until any run for them has finished."""
+        with self._cond:
+            while True:
+                state = self._users.get(user_id)
+                if state is None:
+                    return
+                state.pending = None
+                if not state.running:
+                    del self._users[user_id]
+                    return
+                self._cond.wait()
+
     def flush(self, timeout: float | None = None) -> bool:
         """Run everything submitted now and wait for it; False if ``timeout`` passed first."""
         deadline = None if timeout is None else time.monotonic() + timeout

@@ -16,6 +16,7 @@ A run with ``incognito=True`` in its context or configurable is neither read nor
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections import OrderedDict
@@ -36,6 +37,8 @@ from langprofile.extraction.manager import ExtractionResult, ProfileManager, cre
 from langprofile.extraction.metrics import Metrics
 from langprofile.extraction.policy import Policy, screen
 from langprofile.extraction.prompts import UPDATE_TOOL_DESCRIPTION
+from langprofile.nodes import BLOCK_MESSAGE_ID
+from langprofile.store._adapters import Adapter
 from langprofile.store._ops import Flow, adrive, drive
 from langprofile.store.profiles import ProfileStore
 
@@ -49,9 +52,14 @@ _MODES = ("always", "agentic", "manual")
 
 @dataclass
 class _Work:
-    """Messages of one user's turns that no background run has looked at yet, in order."""
+    """Messages of one user's turns that no background run has looked at yet, in order.
+
+    ``adapter`` is the store, resolved on the reply path: a background thread cannot look up
+    the running graph's store (``ProfileStore(None)``).
+    """
 
     fresh: list[BaseMessage] = field(default_factory=list)
+    adapter: Adapter | None = None
 
 
 def _text(message: BaseMessage) -> str:
@@ -131,7 +139,7 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         )
         self.max_messages = max_messages
         self.messages_key = messages_key
-        self._cursors: OrderedDict[tuple[str, str, str], tuple[str | None, int]] = OrderedDict()
+        self._cursors: OrderedDict[tuple[str, str, str], str] = OrderedDict()
         self._cursor_lock = threading.Lock()
         self._carry: OrderedDict[str, list[BaseMessage]] = OrderedDict()
         self._carry_lock = threading.Lock()
@@ -160,15 +168,22 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
     def _since(
         self, key: tuple[str, str, str], messages: Sequence[BaseMessage], *, advance: bool
     ) -> list[BaseMessage]:
-        """Messages after the cursor ``key`` (all if unknown); move the cursor to the end."""
+        """Messages after the cursor ``key``; move the cursor to the end.
+
+        When the cursor's message is not in the list (a new thread, a graph without a
+        checkpointer, a trimmed or summarized history) every message counts as new: seeing a
+        message twice costs an idempotent extraction, missing one would lose a fact.
+        """
         with self._cursor_lock:
-            last_id, count = self._cursors.get(key, (None, 0))
+            last_id = self._cursors.get(key)
             start = 0
             if last_id is not None:
-                ids = [m.id for m in messages]
-                start = ids.index(last_id) + 1 if last_id in ids else min(count, len(messages))
-            if advance and messages:
-                self._cursors[key] = (messages[-1].id, len(messages))
+                for i in range(len(messages) - 1, -1, -1):
+                    if messages[i].id == last_id:
+                        start = i + 1
+                        break
+            if advance and messages and messages[-1].id is not None:
+                self._cursors[key] = messages[-1].id
                 self._cursors.move_to_end(key)
                 while len(self._cursors) > 200_000:
                     self._cursors.popitem(last=False)
@@ -203,8 +218,12 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
             if isinstance(input, Mapping)
             else getattr(input, self.messages_key, None)
         ) or []
-        fresh = self._since((*who, "seen"), messages, advance=True)
-        return (who[0], _Work(fresh)) if fresh else None
+        fresh = [
+            m
+            for m in self._since((*who, "seen"), messages, advance=True)
+            if m.id != BLOCK_MESSAGE_ID  # the injected profile is not something the user said
+        ]
+        return (who[0], _Work(fresh, self.profiles._adapter_now())) if fresh else None
 
     def invoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
@@ -228,7 +247,7 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
     def _merge(self, old: _Work, new: _Work) -> _Work:
         seen = {id(m) for m in old.fresh} | {m.id for m in old.fresh if m.id}
         added = [m for m in new.fresh if id(m) not in seen and (not m.id or m.id not in seen)]
-        return _Work(old.fresh + added)
+        return _Work(old.fresh + added, new.adapter or old.adapter)
 
     def _work_flow(self, user_id: str, work: _Work) -> Flow[ExtractionResult | None]:
         direct, relevant = self._gate(user_id, work.fresh)
@@ -266,14 +285,16 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
                     self._carry.popitem(last=False)
         return result
 
-    def _handler(self) -> Any:
-        return self.manager._handler() if self.manager is not None else self.profiles.handler()
+    def _handler(self, adapter: Adapter | None) -> Any:
+        if self.manager is not None:
+            return self.manager._handler(adapter)
+        return self.profiles.handler(adapter)
 
     def _run_work(self, user_id: str, work: _Work) -> ExtractionResult | None:
-        return drive(self._work_flow(user_id, work), self._handler())
+        return drive(self._work_flow(user_id, work), self._handler(work.adapter))
 
     async def _arun_work(self, user_id: str, work: _Work) -> ExtractionResult | None:
-        return await adrive(self._work_flow(user_id, work), self._handler())
+        return await adrive(self._work_flow(user_id, work), self._handler(work.adapter))
 
     def _failed(self, user_id: str, exc: BaseException) -> None:
         logger.warning(
@@ -307,6 +328,30 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
     async def aflush(self, timeout: float | None = None) -> bool:
         """Async twin of :meth:`flush` (waits without blocking the event loop)."""
         return await self._scheduler.aflush(timeout)
+
+    def _drop(self, user_id: str) -> None:
+        """Forget what this learner holds about ``user_id`` and let any running work finish."""
+        self._scheduler.discard(user_id)
+        with self._carry_lock:
+            self._carry.pop(user_id, None)
+        with self._cursor_lock:
+            for key in [k for k in self._cursors if k[0] == user_id]:
+                del self._cursors[key]
+
+    def forget(self, user_id: str) -> int:
+        """Erase the user everywhere: pending learning, held messages, and the store.
+
+        Use this rather than ``ProfileStore.forget`` while a learner is running, so learning
+        already queued for the user cannot write their profile back. Returns the number of
+        stored items removed.
+        """
+        self._drop(user_id)
+        return self.profiles.forget(user_id)
+
+    async def aforget(self, user_id: str) -> int:
+        """Async twin of :meth:`forget`."""
+        await asyncio.to_thread(self._drop, user_id)
+        return await self.profiles.aforget(user_id)
 
     def metrics(self, user_id: str | None = None) -> dict[str, Any]:
         """Counters for one user or in total: turns seen and skipped by the gate, direct fields,
@@ -346,9 +391,17 @@ def _update_tool(learner: ProfileLearner) -> BaseTool:
         )
         return who[0], screened.changes, note
 
-    def _report(outcome: tuple[Any, Any], note: str) -> str:
+    def _report(user_id: str, outcome: tuple[Any, Any], note: str) -> str:
         _, merge = outcome
         applied, suggested = (merge.applied, merge.suggested) if merge else ((), ())
+        learner._metrics.add(
+            user_id,
+            {
+                "updates_applied": len(applied),
+                "updates_unchanged": 0 if applied or suggested else 1,
+                "suggestions_created": len(suggested),
+            },
+        )
         out = f"Saved: {', '.join(sorted(applied)) or 'nothing new'}."
         if suggested:
             out += f" The user set {', '.join(sorted(suggested))} themself; left as a suggestion."
@@ -359,14 +412,14 @@ def _update_tool(learner: ProfileLearner) -> BaseTool:
         if user_id is None or not clean:
             return note or "Nothing to save."
         flow = profiles._changes_flow(user_id, clean, "agent")
-        return _report(drive(flow, profiles.handler()), note)
+        return _report(user_id, drive(flow, profiles.handler()), note)
 
     async def aupdate_user_profile(changes: BaseModel) -> str:
         user_id, clean, note = _prepare(_given(changes))
         if user_id is None or not clean:
             return note or "Nothing to save."
         flow = profiles._changes_flow(user_id, clean, "agent")
-        return _report(await adrive(flow, profiles.handler()), note)
+        return _report(user_id, await adrive(flow, profiles.handler()), note)
 
     # The fields sit under one `changes` argument so that a field the model left out (keep it)
     # stays distinguishable from one it set to null (clear it).

@@ -43,6 +43,7 @@ from langprofile.extraction.metrics import Metrics
 from langprofile.extraction.policy import Policy, screen
 from langprofile.extraction.prompts import profile_instructions
 from langprofile.schema import ProfileRecord
+from langprofile.store._adapters import Adapter
 from langprofile.store._ops import Flow, Handler, Read, adrive, drive, io
 from langprofile.store.profiles import ProfileStore
 
@@ -238,9 +239,10 @@ class _ExtractHandler(Handler):
 class ProfileManager(Generic[P]):
     """Extracts profile facts from messages with langmem and writes them through ``profiles``.
 
-    Built by :func:`create_profile_manager`. Failures never raise: each is logged, counted in
-    :attr:`metrics`, and reported in the :class:`ExtractionResult`, with the stored record
-    unchanged.
+    Built by :func:`create_profile_manager`. Whatever the model does (malformed output, bad
+    patches, wrong types, unknown tools, exceptions) is logged, counted in :attr:`metrics` and
+    reported in the :class:`ExtractionResult`, with the stored record unchanged; only a store
+    that keeps failing raises (``StoreWriteError`` after bounded retries).
     """
 
     def __init__(
@@ -384,8 +386,8 @@ class ProfileManager(Generic[P]):
         return False
 
     # --- public API -------------------------------------------------------------------------
-    def _handler(self) -> _ExtractHandler:
-        return _ExtractHandler(self.profiles.handler(), self)
+    def _handler(self, adapter: Adapter | None = None) -> _ExtractHandler:
+        return _ExtractHandler(self.profiles.handler(adapter), self)
 
     def extract(self, user_id: str, messages: Sequence[AnyMessage | Any]) -> ExtractionResult:
         """Extract from ``messages`` and write what was learned. Never raises for bad output."""

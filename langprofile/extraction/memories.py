@@ -43,6 +43,7 @@ from langprofile.config import (
     USERS_ROOT,
 )
 from langprofile.extraction.policy import find_sensitive
+from langprofile.pipeline.bounds import bound_value
 from langprofile.store._ops import Flow, Handler, adrive, drive, io
 from langprofile.store.backends import backend_name
 
@@ -89,6 +90,9 @@ _TOOL_DESCRIPTION: Final = (
 # BaseException, so `except Exception` alone would let it escape; KeyboardInterrupt, SystemExit
 # and asyncio.CancelledError are deliberately not listed.
 _RECOVERABLE: Final = (Exception, ConfigurationError)
+
+#: Longest text of one stored memory, in characters.
+MEMORY_CHARS: Final = 1000
 
 
 # --------------------------------------------------------------------------------------------
@@ -424,6 +428,8 @@ class MemoryCollection:
                     "memory dropped before storing: it holds sensitive data (%s)", reason
                 )
                 continue
+            # Bounded like every other write: no megabyte memories.
+            value = {**value, "content": bound_value(value["content"], max_chars=MEMORY_CHARS)}
             ops.append(PutOp(namespace, str(put["key"]), value))
         return tuple(ops)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,10 +64,11 @@ def _add_suggestion(
     source: Source,
     reason: str,
     now: dt.datetime,
+    dismissed: Sequence[str] = (),
 ) -> bool:
     sid = _suggestion_id(kind, field, value)
-    if any(s["id"] == sid for s in suggestions):
-        return False
+    if sid in dismissed or any(s["id"] == sid for s in suggestions):
+        return False  # the user already said no to exactly this, or it is pending
     if kind == "paragraph":
         # One proposed paragraph at a time: the newest verbalization supersedes older ones.
         suggestions[:] = [s for s in suggestions if s["kind"] != "paragraph"]
@@ -127,6 +128,7 @@ def merge_fields(
                 source=source,
                 reason="field set by the user",
                 now=now,
+                dismissed=value.get("dismissed", ()),
             ):
                 suggested.append(name)
             continue
@@ -193,6 +195,7 @@ def settle(
                     source=source,
                     reason="paragraph is pinned by the user",
                     now=now,
+                    dismissed=value.get("dismissed", ()),
                 )
         else:
             out["paragraph"] = candidate
@@ -235,9 +238,10 @@ def find_suggestion(value: Mapping[str, Any], suggestion_id: str) -> dict[str, A
 def dismiss_suggestion(
     value: Mapping[str, Any], suggestion_id: str, now: dt.datetime
 ) -> dict[str, Any]:
-    """Drop one suggestion; the caller checked it exists."""
+    """Drop one suggestion and remember it was refused, so it is not proposed again."""
     out = dict(value)
     out["suggestions"] = [s for s in value.get("suggestions", []) if s["id"] != suggestion_id]
+    out["dismissed"] = [*value.get("dismissed", []), suggestion_id][-MAX_SUGGESTIONS:]
     return _finish(out, now)
 
 

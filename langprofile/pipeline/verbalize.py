@@ -7,6 +7,7 @@ when a prompt is built. Whatever it returns is cleaned and bounded to ``max_word
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
@@ -42,8 +43,18 @@ def bound_paragraph(text: str, max_words: int = MAX_PARAGRAPH_WORDS) -> str:
     return truncate_words(clean_text(text, MAX_PARAGRAPH_CHARS), max_words)
 
 
+# A value with a sentence break in it is not a name or a title: quote it, so text such as
+# "Bob. Ignore previous instructions" reads as the value it is, not as a statement.
+_SENTENCE_BREAK = re.compile(r"[.!?;:]\s|\n")
+
+
+def _q(value: object) -> str:
+    text = str(value)
+    return f"\u201c{text}\u201d" if _SENTENCE_BREAK.search(text) else text
+
+
 def _join(items: Sequence[str]) -> str:
-    items = [str(i) for i in items]
+    items = [_q(i) for i in items]
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
@@ -92,7 +103,7 @@ class TemplateVerbalizer:
             elif isinstance(value, bool):
                 rendered = "yes" if value else "no"
             else:
-                rendered = str(value)
+                rendered = _q(value)
             sentences.append(f"Your {title}: {rendered}.")
         return bound_paragraph(" ".join(sentences), self.max_words)
 
@@ -121,16 +132,20 @@ _KNOWN = frozenset(
 )
 
 
+def _opt(value: object) -> str | None:
+    return None if value is None else _q(value)
+
+
 def _known_sentences(d: dict[str, Any]) -> list[str]:  # noqa: PLR0912 - one branch per field reads best
     out: list[str] = []
-    name, preferred = d.get("name"), d.get("preferred_name")
+    name, preferred = _opt(d.get("name")), _opt(d.get("preferred_name"))
     if name and preferred and preferred != name:
         out.append(f"Your name is {name}, and you like to be called {preferred}.")
     elif name:
         out.append(f"Your name is {name}.")
     elif preferred:
         out.append(f"You like to be called {preferred}.")
-    role, org = d.get("role"), d.get("organization")
+    role, org = _opt(d.get("role")), _opt(d.get("organization"))
     if role and org:
         out.append(f"You work as {_article(role)} {role} at {org}.")
     elif role:
@@ -181,10 +196,12 @@ class CallableVerbalizer:
         return self.fn(profile)
 
 
-def ensure_verbalizer(value: Verbalizer | Callable[[BaseModel], str] | None) -> Verbalizer:
+def ensure_verbalizer(
+    value: Verbalizer | Callable[[BaseModel], str] | None, *, max_words: int = MAX_PARAGRAPH_WORDS
+) -> Verbalizer:
     """Normalize the ``verbalizer=`` option: ``None`` -> template, callable -> adapter."""
     if value is None:
-        return TemplateVerbalizer()
+        return TemplateVerbalizer(max_words=max_words)
     if isinstance(value, Verbalizer):
         return value
     if callable(value):

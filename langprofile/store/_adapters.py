@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -117,9 +118,7 @@ class Adapter:
     async def acompare_and_put(self, request: CompareAndPut) -> bool:
         """Async twin of :meth:`compare_and_put`."""
         lock = self._lock(request.namespace, request.key)
-        # Never block the event loop on a lock another task may hold across an await.
-        if not lock.acquire(blocking=False):
-            await asyncio.to_thread(lock.acquire)
+        await _acquire(lock)
         try:
             item = await self.store.aget(request.namespace, request.key, refresh_ttl=False)
             if _version(item.value if item else None) != request.expected:
@@ -128,6 +127,22 @@ class Adapter:
             return True
         finally:
             lock.release()
+
+
+async def _acquire(lock: threading.Lock) -> None:
+    """Take a thread lock from a coroutine without blocking the event loop.
+
+    Sync writers in other threads share these locks, so an ``asyncio.Lock`` would not do. If the
+    waiting task is cancelled, the lock it would have got is released as soon as it is taken.
+    """
+    if lock.acquire(blocking=False):
+        return
+    waiter = asyncio.ensure_future(asyncio.to_thread(lock.acquire))
+    try:
+        await asyncio.shield(waiter)
+    except asyncio.CancelledError:
+        waiter.add_done_callback(lambda _: lock.release())
+        raise
 
 
 def _version(value: Any) -> int | None:
@@ -164,6 +179,10 @@ class SqliteAdapter(Adapter):
     async def arun(self, request: Request) -> Any:
         """The sync store has no async API; run in a worker thread."""
         return await asyncio.to_thread(self.run, request)
+
+    async def aread(self, namespace: tuple[str, ...], key: str) -> dict[str, Any] | None:
+        """The sync store has no async API; read in a worker thread."""
+        return await asyncio.to_thread(self.read, namespace, key)
 
 
 class AsyncSqliteAdapter(Adapter):
@@ -331,8 +350,24 @@ def _pg_cas(request: CompareAndPut) -> tuple[str, tuple[Any, ...]]:
     return _PG_UPDATE, (Jsonb(request.value), prefix, request.key, str(request.expected))
 
 
+_ADAPTERS: weakref.WeakKeyDictionary[BaseStore, Adapter] = weakref.WeakKeyDictionary()
+_ADAPTERS_LOCK = threading.Lock()
+
+
 def adapter_for(store: BaseStore) -> Adapter:
-    """The adapter for ``store``'s backend (a locking one for stores it does not know)."""
+    """The one adapter of ``store`` in this process (a locking one for stores it does not know).
+
+    Shared by every ``ProfileStore`` over the same store, so the process-wide locks of the
+    locking adapters really are process-wide.
+    """
+    with _ADAPTERS_LOCK:
+        adapter = _ADAPTERS.get(store)
+        if adapter is None:
+            adapter = _ADAPTERS[store] = _new_adapter(store)
+        return adapter
+
+
+def _new_adapter(store: BaseStore) -> Adapter:
     if isinstance(store, InMemoryStore):
         return MemoryAdapter(store)
     # Only look at backends the process has imported: a store cannot be an instance of a class

@@ -10,10 +10,10 @@ from typing import Any, Generic, TypeVar
 from langgraph.store.base import BaseStore
 from pydantic import BaseModel
 
-from langprofile._codec import decode_profile, new_value, now_utc, to_record, upgrade
+from langprofile._codec import KIND, decode_profile, new_value, now_utc, to_record, upgrade
 from langprofile._namespace import profile_namespace, user_namespace, validate_user_id
 from langprofile.config import CAS_RETRIES, MAX_PARAGRAPH_WORDS, PROFILE_KEY
-from langprofile.errors import ConcurrentUpdateError, ProfileValidationError
+from langprofile.errors import ConcurrentUpdateError, MissingStoreError, ProfileValidationError
 from langprofile.pipeline import provenance as guard
 from langprofile.pipeline.validate import validate_changes
 from langprofile.pipeline.verbalize import Verbalizer, bound_paragraph, ensure_verbalizer
@@ -47,7 +47,7 @@ def _resolve_runtime_store() -> BaseStore:
     except RuntimeError:
         store = None
     if store is None:
-        raise RuntimeError(
+        raise MissingStoreError(
             "ProfileStore(None) uses the store of the running graph, but none is available here: "
             "compile the graph with `store=...` (langgraph dev provides one), or pass a store "
             "explicitly: ProfileStore(InMemoryStore())"
@@ -96,7 +96,7 @@ class ProfileStore(Generic[P]):
         self._store = store
         self._adapter: Adapter | None = adapter_for(store) if store is not None else None
         self.schema: type[P] = schema
-        self.verbalizer: Verbalizer = ensure_verbalizer(verbalizer)
+        self.verbalizer: Verbalizer = ensure_verbalizer(verbalizer, max_words=max_words)
         self.max_words = max_words
         self.cas_retries = cas_retries
 
@@ -110,16 +110,15 @@ class ProfileStore(Generic[P]):
         """The adapter of the store to use for this call."""
         if self._adapter is not None:
             return self._adapter
-        store = _resolve_runtime_store()
-        cached = getattr(self, "_runtime_adapter", None)
-        if cached is None or cached.store is not store:
-            cached = adapter_for(store)
-            self._runtime_adapter = cached
-        return cached
+        return adapter_for(_resolve_runtime_store())
 
-    def handler(self) -> Handler:
-        """What executes this store's flows (extended by extraction to run LLM calls too)."""
-        return Handler(self._adapter_now(), self.verbalizer)
+    def handler(self, adapter: Adapter | None = None) -> Handler:
+        """What executes this store's flows (extended by extraction to run LLM calls too).
+
+        ``adapter`` pins the store: background work resolves it on the caller's thread, where
+        the running graph's store (``ProfileStore(None)``) is still reachable.
+        """
+        return Handler(adapter or self._adapter_now(), self.verbalizer)
 
     def _run(self, flow: Flow[T]) -> T:
         return drive(flow, self.handler())
@@ -371,16 +370,22 @@ class ProfileStore(Generic[P]):
         written, so this costs one store ``get`` and a key lookup.
         """
         adapter = self._adapter if self._adapter is not None else self._adapter_now()
-        value = adapter.read(profile_namespace(user_id), PROFILE_KEY)
-        return "" if value is None else _block(value)
+        return _block(adapter.read(profile_namespace(user_id), PROFILE_KEY))
 
     async def apreamble(self, user_id: str) -> str:
         """Async twin of :meth:`preamble`."""
         adapter = self._adapter if self._adapter is not None else self._adapter_now()
-        value = await adapter.aread(profile_namespace(user_id), PROFILE_KEY)
-        return "" if value is None else _block(value)
+        return _block(await adapter.aread(profile_namespace(user_id), PROFILE_KEY))
+
+    @staticmethod
+    def _preamble_on(adapter: Adapter, user_id: str) -> str:
+        """:meth:`preamble` on a store resolved by the caller (for reads on worker threads)."""
+        return _block(adapter.read(profile_namespace(user_id), PROFILE_KEY))
 
 
-def _block(value: Mapping[str, Any]) -> str:
+def _block(value: Mapping[str, Any] | None) -> str:
+    """The stored block of a profile value; ``""`` for anything that is not one of ours."""
+    if value is None or value.get("kind") != KIND:
+        return ""
     block = value.get("preamble", "")
     return block if isinstance(block, str) else ""
