@@ -273,3 +273,25 @@ def test_process_exits_cleanly_without_flush(tmp_path: Path) -> None:
 
 def _never(messages: list[BaseMessage]) -> AIMessage:
     raise AssertionError("the gate should have kept this turn from the extractor")
+
+
+def test_memories_are_learned_in_the_same_background_run() -> None:
+    from langprofile import create_memory_collection
+    from langprofile._namespace import memories_namespace
+
+    store = InMemoryStore()
+    profiles = ProfileStore(store)
+    memory_model = ScriptedChatModel(
+        script=[tool_call_step("Memory", {"content": "Runs marathons in the spring"})]
+    )
+    learner = ProfileLearner(
+        profiles, debounce=0, memories=create_memory_collection(memory_model, store=store)
+    )
+    config = {"configurable": {"user_id": "ola@example.com"}}
+    learner.invoke({"messages": [HumanMessage("What's 2+2?", id="a")]}, config)
+    learner.invoke({"messages": [HumanMessage("I'm Ola Nordmann, a runner.", id="b")]}, config)
+    assert learner.flush(10)
+    items = store.search(memories_namespace("ola@example.com"))
+    assert [i.value["content"]["content"] for i in items] == ["Runs marathons in the spring"]
+    assert len(memory_model.calls) == 1  # the irrelevant turn alone caused no call
+    assert learner.metrics("ola@example.com")["memories_written"] == 1

@@ -34,6 +34,7 @@ from langprofile._context import context_value, run_user
 from langprofile.extraction._scheduler import Scheduler
 from langprofile.extraction.detector import SignalDetector
 from langprofile.extraction.manager import ExtractionResult, ProfileManager, create_profile_manager
+from langprofile.extraction.memories import MemoryCollection
 from langprofile.extraction.metrics import Metrics
 from langprofile.extraction.policy import Policy, screen
 from langprofile.extraction.prompts import UPDATE_TOOL_DESCRIPTION
@@ -94,6 +95,8 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         max_wait: the longest work waits under continuous activity.
         max_messages: how many recent messages one extraction sees at most.
         exit_timeout: at interpreter exit, how long to wait for pending work.
+        memories: a :class:`~langprofile.MemoryCollection` to also learn free-form memories
+            into, in the same background run, for turns the gate lets through.
     """
 
     def __init__(
@@ -111,6 +114,7 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         max_messages: int = 50,
         messages_key: str = "messages",
         exit_timeout: float = 5.0,
+        memories: MemoryCollection | None = None,
     ) -> None:
         if mode not in _MODES:
             raise ValueError(
@@ -137,6 +141,7 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
             if model is not None
             else None
         )
+        self.memories = memories
         self.max_messages = max_messages
         self.messages_key = messages_key
         self._cursors: OrderedDict[tuple[str, str, str], str] = OrderedDict()
@@ -275,6 +280,11 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         result = None
         if relevant and self.manager is not None:
             result = yield from self.manager._flow(user_id, context)
+        if relevant and self.memories is not None:
+            written = yield from self.memories._extract_flow(
+                user_id, context, work.adapter.store if work.adapter else None
+            )
+            self._metrics.add(user_id, {"memories_written": written})
         with self._carry_lock:
             if relevant:
                 self._carry.pop(user_id, None)

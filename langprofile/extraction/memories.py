@@ -375,10 +375,15 @@ class MemoryCollection:
         return await _adrive(self._extract_flow(user_id, messages))
 
     def _extract_flow(
-        self, user_id: str, messages: Sequence[MessageLikeRepresentation]
+        self,
+        user_id: str,
+        messages: Sequence[MessageLikeRepresentation],
+        store: BaseStore | None = None,
     ) -> Flow[int]:
+        """The extraction; ``store`` overrides the collection's (resolved by a caller that can
+        still see the running graph's store)."""
         namespace = memories_namespace(user_id)
-        store = _resolve_store(self._store, "create_memory_collection(...)")
+        store = store or _resolve_store(self._store, "create_memory_collection(...)")
         manager = self._manager if self._manager is not None else self._build(store)
         turns = convert_to_messages(messages)
         if not turns:

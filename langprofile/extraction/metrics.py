@@ -25,6 +25,7 @@ COUNTERS = (
     "updates_unchanged",
     "updates_discarded",
     "suggestions_created",
+    "memories_written",
     "failures",
 )
 

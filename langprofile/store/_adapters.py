@@ -30,8 +30,6 @@ from langprofile.store._ops import CompareAndPut, Delete, ListUser, Read, Reques
 
 __all__ = ["Adapter", "adapter_for"]
 
-_PAGE = 500
-
 
 def _prefix_text(namespace: tuple[str, ...]) -> str:
     # langgraph's SQL stores keep the namespace dot-joined; our labels never contain a dot.
@@ -71,19 +69,13 @@ class Adapter:
         if isinstance(request, CompareAndPut):
             return self.compare_and_put(request)
         if isinstance(request, ListUser):
-            return self._list(request.prefix)
+            return self.store.search(
+                request.prefix, limit=request.limit, offset=request.offset, refresh_ttl=False
+            )
         if isinstance(request, Delete):
             self.store.batch([PutOp(ns, key, None) for ns, key in request.targets])
             return len(request.targets)
         raise TypeError(f"unknown store request {request!r}")
-
-    def _list(self, prefix: tuple[str, ...]) -> list[Any]:
-        out: list[Any] = []
-        while True:
-            page = self.store.search(prefix, limit=_PAGE, offset=len(out), refresh_ttl=False)
-            out.extend(page)
-            if len(page) < _PAGE:
-                return out
 
     def compare_and_put(self, request: CompareAndPut) -> bool:
         """Write ``request.value`` iff the stored version is ``request.expected``."""
@@ -102,14 +94,9 @@ class Adapter:
         if isinstance(request, CompareAndPut):
             return await self.acompare_and_put(request)
         if isinstance(request, ListUser):
-            out: list[Any] = []
-            while True:
-                page = await self.store.asearch(
-                    request.prefix, limit=_PAGE, offset=len(out), refresh_ttl=False
-                )
-                out.extend(page)
-                if len(page) < _PAGE:
-                    return out
+            return await self.store.asearch(
+                request.prefix, limit=request.limit, offset=request.offset, refresh_ttl=False
+            )
         if isinstance(request, Delete):
             await self.store.abatch([PutOp(ns, key, None) for ns, key in request.targets])
             return len(request.targets)

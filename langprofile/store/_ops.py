@@ -36,6 +36,7 @@ __all__ = [
     "adrive",
     "drive",
     "io",
+    "list_all",
 ]
 
 logger = logging.getLogger("langprofile")
@@ -65,9 +66,11 @@ class CompareAndPut:
 
 @dataclass(frozen=True, slots=True)
 class ListUser:
-    """Every item under a namespace prefix, as ``langgraph`` ``Item`` objects."""
+    """One page of the items under a namespace prefix, as ``langgraph`` ``Item`` objects."""
 
     prefix: tuple[str, ...]
+    offset: int = 0
+    limit: int = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +109,19 @@ class Executable(Protocol):
     async def arun(self) -> Any:
         """Execute with async I/O."""
         ...
+
+
+PAGE_SIZE = 500
+
+
+def list_all(prefix: tuple[str, ...]) -> Generator[Any, Any, list[Any]]:
+    """Every item under ``prefix``, page by page; use as ``items = yield from list_all(...)``."""
+    items: list[Any] = []
+    while True:
+        page = yield from io(ListUser(prefix, offset=len(items), limit=PAGE_SIZE))
+        items.extend(page)
+        if len(page) < PAGE_SIZE:
+            return items
 
 
 def io(request: Any) -> Generator[Any, Any, Any]:

@@ -24,13 +24,13 @@ from langprofile.store._ops import (
     Delete,
     Flow,
     Handler,
-    ListUser,
     Read,
     Sleep,
     Verbalize,
     adrive,
     drive,
     io,
+    list_all,
 )
 
 __all__ = ["ProfileStore"]
@@ -251,14 +251,14 @@ class ProfileStore(Generic[P]):
         return (yield from self._write(user_id, plan))
 
     def _forget_flow(self, user_id: str) -> Flow[int]:
-        items = yield from io(ListUser(user_namespace(user_id)))
+        items = yield from list_all(user_namespace(user_id))
         targets = tuple((tuple(item.namespace), item.key) for item in items)
         if not targets:
             return 0
         return int((yield from io(Delete(targets))))
 
     def _export_flow(self, user_id: str) -> Flow[dict[str, Any]]:
-        items = yield from io(ListUser(user_namespace(user_id)))
+        items = yield from list_all(user_namespace(user_id))
         profile_ns = profile_namespace(user_id)
         out: dict[str, Any] = {"user_id": user_id, "profile": None, "items": []}
         for item in sorted(items, key=lambda i: (tuple(i.namespace), i.key)):
@@ -320,15 +320,17 @@ class ProfileStore(Generic[P]):
         """Async twin of :meth:`unpin`."""
         return await self._arun(self._unpin_flow(user_id))
 
+    def _suggestions_flow(self, user_id: str) -> Flow[list[Suggestion]]:
+        record = yield from self._get_flow(user_id)
+        return [] if record is None else list(record.suggestions)
+
     def suggestions(self, user_id: str) -> list[Suggestion]:
         """Pending suggestions automation left instead of overwriting the user's choices."""
-        record = self.get(user_id)
-        return [] if record is None else list(record.suggestions)
+        return self._run(self._suggestions_flow(user_id))
 
     async def asuggestions(self, user_id: str) -> list[Suggestion]:
         """Async twin of :meth:`suggestions`."""
-        record = await self.aget(user_id)
-        return [] if record is None else list(record.suggestions)
+        return await self._arun(self._suggestions_flow(user_id))
 
     def accept_suggestion(self, user_id: str, suggestion_id: str) -> ProfileRecord[P]:
         """Apply a suggestion as the user's own decision and remove it."""
