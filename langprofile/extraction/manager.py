@@ -318,7 +318,9 @@ class ProfileManager(Generic[P]):
             self.metrics.discard(user_id, reason)
         if not screened.changes:
             self.metrics.add(user_id, {"updates_unchanged": 1})
-            return ExtractionResult(user_id, discarded=discarded, llm_calls=calls)
+            return _logged(
+                ExtractionResult(user_id, discarded=discarded, llm_calls=calls), output.observer
+            )
         record, merge = yield from self.profiles._changes_flow(
             user_id, screened.changes, "extracted"
         )
@@ -332,13 +334,16 @@ class ProfileManager(Generic[P]):
                 "suggestions_created": len(suggested),
             },
         )
-        return ExtractionResult(
-            user_id,
-            applied=applied,
-            suggested=suggested,
-            discarded=discarded,
-            llm_calls=calls,
-            record=record,
+        return _logged(
+            ExtractionResult(
+                user_id,
+                applied=applied,
+                suggested=suggested,
+                discarded=discarded,
+                llm_calls=calls,
+                record=record,
+            ),
+            output.observer,
         )
 
     def _documents(
@@ -417,6 +422,20 @@ def _run_user(config: Mapping[str, Any] | None) -> str:
     if user_id is None:
         raise ValueError("this run is incognito: nothing may be learned from it")
     return user_id
+
+
+def _logged(result: ExtractionResult, observer: _Observer) -> ExtractionResult:
+    """Log one line per extraction run: what it did and what it cost."""
+    logger.info(
+        "profile extraction for %r: applied=%s suggested=%s discarded=%s llm_calls=%d tokens=%d",
+        result.user_id,
+        list(result.applied),
+        list(result.suggested),
+        result.discarded,
+        result.llm_calls,
+        observer.tokens["total_tokens"],
+    )
+    return result
 
 
 def _diff(served: Mapping[str, Any] | None, document: Mapping[str, Any]) -> dict[str, Any]:
