@@ -43,6 +43,13 @@ def scoring(load_benchmark: Callable[[str], ModuleType]) -> ModuleType:
         ("Oops, typo: it's Zoë Martin, with the dots.", "Zoë Martin"),
         ("Put my full name: Ngozi Adeyemi on the form.", "Ngozi Adeyemi"),
         ("What does my name, Ayesha, mean?", "Ayesha"),
+        ("name's Dmitri Volkov, I run the data team.", "Dmitri Volkov"),
+        ("This is Priyanka Rao from Infosys. Quick question.", "Priyanka Rao"),
+        ("It's Dan, the new intern.", "Dan"),
+        ("Morning! Lars Eriksen, data analyst at Equinor.", "Lars Eriksen"),
+        ("Oops, it's Zoë, with the dots. Zoë Papadopoulos.", "Zoë Papadopoulos"),
+        ("It's Tomás. Tomás Herrera.", "Tomás Herrera"),
+        ("I'm Sasha these days, long story.", "Sasha"),
     ],
 )
 def test_name(detector: SignalDetector, text: str, expected: str) -> None:
@@ -64,6 +71,11 @@ def test_name(detector: SignalDetector, text: str, expected: str) -> None:
         "My name field keeps failing validation.",
         "My dog's name is Biscuit.",
         "I'm Dr. Patel.",
+        "This is Kafka at scale, any tips?",
+        "It's Chrome, with the new update. Why so slow?",
+        "Beginner here? No, I've been coding since 2010.",
+        "Morning! Big Ben, the clock in London, is being repaired.",
+        "Do you remember what my name is?",
     ],
 )
 def test_capitalized_words_that_are_not_names(detector: SignalDetector, text: str) -> None:
@@ -83,6 +95,41 @@ def test_capitalized_words_that_are_not_names(detector: SignalDetector, text: st
 )
 def test_preferred_name(detector: SignalDetector, text: str, expected: str) -> None:
     assert detector.detect(text)["preferred_name"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "preferred"),
+    [
+        ("hi im jean-luc moreau, im a sous-chef", "Jean-Luc Moreau", None),
+        ("hello! my name is ana lucía gómez but you can call me lu", "Ana Lucía Gómez", "Lu"),
+        ("my name's conor o'sullivan", "Conor O'Sullivan", None),
+        ("you can call me mo", None, "Mo"),
+    ],
+)
+def test_names_typed_in_lower_case(
+    detector: SignalDetector, text: str, name: str | None, preferred: str | None
+) -> None:
+    found = detector.detect(text)
+    assert found.get("name") == name
+    assert found.get("preferred_name") == preferred
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hi im starving, what should i cook tonight",
+        "hey im nervous about my exam",
+        "hi im new here",
+        "call me later",
+        "my name is misspelled on my diploma",
+        "My Name is on the lease.",  # capitals: lower-case names are not looked for
+        "Hi im stuck, help",
+    ],
+)
+def test_lower_case_words_that_are_not_names(detector: SignalDetector, text: str) -> None:
+    found = detector.detect(text)
+    assert "name" not in found
+    assert "preferred_name" not in found
 
 
 @pytest.mark.parametrize(
@@ -114,10 +161,30 @@ def test_not_a_preferred_name(detector: SignalDetector, text: str) -> None:
             "Polish is my mother tongue; Czech or Slovak are fine too.",
             ["Polish", "Czech", "Slovak"],
         ),
+        ("Native speaker of Polish here, my English is so-so.", ["Polish", "English"]),
+        ("Intermediate-level Spanish speaker here.", ["Spanish"]),
+        ("I'm fluent in German and Dutch and get by in English.", ["German", "Dutch", "English"]),
+        ("I know a little Italian.", ["Italian"]),
+        ("I grew up speaking Tagalog and English.", ["Tagalog", "English"]),
+        ("Please reply in English only, even if I write in Spanish.", ["English"]),
     ],
 )
 def test_languages(detector: SignalDetector, text: str, expected: list[str]) -> None:
     assert detector.detect(text)["languages"] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My wife is a native Spanish speaker.",
+        "I know some French people who live here.",
+        "Reply in Spanish only to this customer email.",
+        "Write the reply in German only.",
+        "My dad grew up speaking Welsh.",
+    ],
+)
+def test_no_languages(detector: SignalDetector, text: str) -> None:
+    assert "languages" not in detector.detect(text)
 
 
 @pytest.mark.parametrize(
@@ -143,6 +210,15 @@ def test_languages(detector: SignalDetector, text: str, expected: list[str]) -> 
         ("my time zone is america/new_york", "America/New_York"),
         ("I live and work in Cape Town.", "Africa/Johannesburg"),
         ("I live in Washington, D.C.", "America/New_York"),
+        ("Quick context: I work remotely from Tallinn.", "Europe/Tallinn"),
+        ("I'm a Berlin-based UX designer.", "Europe/Berlin"),
+        ("I've been living in Seoul since 2019.", "Asia/Seoul"),
+        ("How bad is the jet lag flying back home to Atlanta?", "America/New_York"),
+        ("Please give all times in UK time, that's where I live.", "Europe/London"),
+        ("my mom lives in Manila but im in Toronto, whats the time diff", "America/Toronto"),
+        ("Our team is in Kyiv. I'm in Denver. What overlap do we have?", "America/Denver"),
+        ("I manage a bookshop in Galway.", "Europe/Dublin"),
+        ("Morning! Lars Eriksen, data analyst at Equinor in Stavanger.", "Europe/Oslo"),
     ],
 )
 def test_timezone(detector: SignalDetector, text: str, expected: str) -> None:
@@ -165,6 +241,14 @@ def test_timezone(detector: SignalDetector, text: str, expected: str) -> None:
         "I'm on CET.",  # several zones share it
         "I live in Portland.",  # a city in two zones
         "my timezone is Mars/Olympus_Mons",
+        "I'm in Paris, where should I eat?",
+        "I'm in Rome! Any must-see spots?",
+        "Right now I'm in Berlin. Any bars open late?",
+        "I'm in Tokyo visiting friends.",
+        "I've lived in Paris, London and Tokyo.",
+        "Give me the times in Japan time for my client's meeting.",
+        "My wife is a Berlin-based designer.",
+        "I'm writing a story about a baker who lives in Lyon.",
     ],
 )
 def test_no_timezone(detector: SignalDetector, text: str) -> None:
@@ -185,10 +269,31 @@ def test_no_timezone(detector: SignalDetector, text: str) -> None:
         ("The more detail the better.", "detailed"),
         ("Perfect, not too long and not too short.", "balanced"),
         ("This length is perfect.", "balanced"),
+        ("keep it brief in general, I skim everything", "concise"),
+        ("Could you stop writing essays? Two or three sentences is plenty for me.", "concise"),
+        ("I hate long answers, keep it tight.", "concise"),
+        ("Tbh I prefer bullet points and short replies.", "concise"),
+        ("Medium-length answers work best for me.", "balanced"),
+        ("Long detailed answers are best for me.", "detailed"),
+        ("Prefer longer, in-depth answers like that one.", "detailed"),
     ],
 )
 def test_response_length(detector: SignalDetector, text: str, expected: str) -> None:
     assert detector.detect(text)["response_length"] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Long answers are best for essay questions, right?",
+        "Stop writing essays in the comments, my teacher said.",
+        "Two sentences is plenty for the abstract.",
+        "I hate long meetings.",
+        "Keep it brief.",  # could be this answer only
+    ],
+)
+def test_no_response_length(detector: SignalDetector, text: str) -> None:
+    assert "response_length" not in detector.detect(text)
 
 
 @pytest.mark.parametrize(
@@ -204,6 +309,16 @@ def test_response_length(detector: SignalDetector, text: str, expected: str) -> 
         ("I'm an expert in Rust.", "expert"),
         ("I have 20 years of experience in finance.", "expert"),
         ("I've been building embedded firmware for over a decade.", "expert"),
+        ("I'd consider myself pretty advanced with Kubernetes.", "advanced"),
+        ("I'm somewhere in the middle with Rust.", "intermediate"),
+        ("also im a begginer at cooking", "beginner"),
+        ("I'm 70 and new to smartphones.", "beginner"),
+        ("Total beginner here.", "beginner"),
+        ("This is my first time using Docker.", "beginner"),
+        ("I've never programmed before.", "beginner"),
+        ("I know Postgres inside out.", "expert"),
+        ("I'm a DBA, I've been a DBA for 12 years.", "expert"),
+        ("I'm a senior dev, been doing Java professionally for over a decade.", "expert"),
     ],
 )
 def test_expertise_level(detector: SignalDetector, text: str, expected: str) -> None:
@@ -221,6 +336,12 @@ def test_expertise_level(detector: SignalDetector, text: str, expected: str) -> 
         "I'm a senior engineer.",  # never inferred from a title
         "I'm intermediate? What does that even mean on this test?",
         "Explain recursion for a beginner.",
+        "I've been a vegetarian for 15 years.",
+        "I've been a Spotify user for 12 years.",
+        "I'm a beginner's mind kind of person.",
+        "I know it inside out? Not really.",
+        "I've never programmed a VCR lol",
+        "My son is a total beginner at chess.",
     ],
 )
 def test_no_expertise_level(detector: SignalDetector, text: str) -> None:
@@ -238,12 +359,47 @@ def test_no_expertise_level(detector: SignalDetector, text: str) -> None:
         ("I love code snippets, they help a lot.", "prefers_code_examples", True),
         ("No code please, just explain the idea.", "prefers_code_examples", False),
         ("I don't need code examples, thanks.", "prefers_code_examples", False),
+        ("Keep your answers casual, we're informal here.", "communication_style", "casual"),
+        ("pls talk to me like a normal person, not a textbook", "communication_style", "casual"),
+        ("I would prefer that you address me formally.", "communication_style", "formal"),
+        ("Kindly respond in a formal manner.", "communication_style", "formal"),
+        ("Keep it professional and formal in all your replies.", "communication_style", "formal"),
+        ("Just explain things in plain terms.", "communication_style", "simplified"),
+        ("Please keep explanations simple and avoid jargon.", "communication_style", "simplified"),
+        ("Don't simplify anything; give me the details.", "communication_style", "technical"),
+        ("Can you always include a small code example?", "prefers_code_examples", True),
+        ("Whenever you explain something, show me a code snippet.", "prefers_code_examples", True),
+        ("I'm a CTO so I don't need code snippets.", "prefers_code_examples", False),
+        ("Please avoid code in your answers.", "prefers_code_examples", False),
     ],
 )
 def test_style_and_code_preferences(
     detector: SignalDetector, text: str, field: str, expected: object
 ) -> None:
     assert detector.detect(text)[field] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Make the tone more formal.",
+        "Rewrite this in a more formal tone.",
+        "Respond to this email in a formal manner.",
+        "No need to be formal in the invite.",
+        "Avoid jargon in the press release.",
+        "Don't simplify the fraction.",
+        "Always include code examples in the docs you write for my team.",
+        "Why does this code example always crash?",
+        "I don't need code reviews to be long.",
+        "Talk to me like a pirate!",
+    ],
+)
+def test_requests_about_other_content_are_no_preference(
+    detector: SignalDetector, text: str
+) -> None:
+    found = detector.detect(text)
+    assert "communication_style" not in found
+    assert "prefers_code_examples" not in found
 
 
 # --------------------------------------------------------------------------------------------
@@ -291,6 +447,13 @@ def test_style_and_code_preferences(
         ("temporary", "I'm exhausted today."),
         ("aspiration", "I'm thinking about moving to Lisbon someday."),
         ("aspiration", "I hope to be fluent in Spanish one day."),
+        ("roleplay", "Let's do a mock support call. You're an angry customer and I'm Dave."),
+        ("roleplay", "Hello, this is Dave from Comcast support, how can I help you today?"),
+        ("roleplay", "Can you act as my tutor? I'm Mike and I live in Madrid."),
+        ("assistant_name", "Your name is Nova now. Nova, tell me a joke."),
+        ("assistant_name", "From now on I'll call you Jarvis. Cool?"),
+        ("question", "Do you remember what my name is?"),
+        ("other_person", "My husband is fluent in Italian."),
     ],
 )
 def test_traps_yield_nothing(detector: SignalDetector, kind: str, text: str) -> None:
@@ -336,6 +499,19 @@ def test_trap_next_to_a_real_fact_keeps_the_fact(detector: SignalDetector) -> No
         "Your answers are too long.",
         "It's Jenna btw",
         "Magda is fine.",
+        "I do payroll for a living.",
+        "CSS grid confuses me every time.",
+        "I find async code really confusing.",
+        "Nurse here, quick question about dosing.",
+        "Retired teacher, 68, learning to use an iPad.",
+        "I'm writing a novel about my grandmother.",
+        "I own a bakery.",
+        "I specialize in tax law.",
+        "I'm with Deloitte, in the audit team.",
+        "My biggest problem is time management.",
+        "Been a welder for six years.",
+        "I'd rather have bullet points than paragraphs.",
+        "Please address me as Ms. Ortiz.",
     ],
 )
 def test_gate_lets_through_statements_about_the_user(detector: SignalDetector, text: str) -> None:
@@ -358,6 +534,14 @@ def test_gate_lets_through_statements_about_the_user(detector: SignalDetector, t
         "Aye, captain! My name is Sparrow.",
         "Write a story where the hero says he lives in Rome.",
         "If I were an expert, how would I approach this?",
+        "Can I call you Sunny?",
+        "Call me crazy, but is pineapple on pizza good?",
+        "I'm writing an email to my boss, can you check the tone?",
+        "I'm making a presentation about climate change.",
+        "The error is here.",
+        "Why does this job fail every night?",
+        "Is a Python-based tool fine for this?",
+        "Paris is home to the Louvre, right?",
     ],
 )
 def test_gate_holds_back_other_turns(detector: SignalDetector, text: str) -> None:

@@ -11,8 +11,9 @@ jobs:
 Both look at one turn only, need no network and no model, and use the standard library only.
 Before any rule runs, the text is cleaned so that rules never see material that is not a
 statement about the user: code blocks, inline code, code-like lines and SQL, quoted and pasted
-text, conditional clauses ("if I lived in Tokyo, ...") and aspirations ("thinking about learning
-Rust"). Turns that read as role-play are ignored altogether.
+text, conditional clauses ("if I lived in Tokyo, ..."), aspirations ("thinking about learning
+Rust"), role-play set-ups ("you're an angry customer and I'm Dave") and clauses that name the
+assistant ("I'll call you Jarvis"). Turns that read as role-play are ignored altogether.
 """
 
 from __future__ import annotations
@@ -81,19 +82,22 @@ _CITY_ZONES_BY_ZONE: Final[Mapping[str, tuple[str, ...]]] = {
     "America/New_York": (
         "New York", "New York City", "NYC", "Manhattan", "Brooklyn", "Queens", "the Bronx",
         "Boston", "Philadelphia", "Washington DC", "Washington D.C.", "Washington, DC",
-        "Washington, D.C.", "Atlanta", "Miami", "Pittsburgh", "Baltimore", "Charlotte",
-        "Orlando", "Tampa", "Raleigh", "Durham", "Jersey City", "Newark", "Cleveland",
-        "Cincinnati", "Jacksonville", "Hartford", "New Haven",
+        "Washington, D.C.", "Atlanta", "Miami", "Pittsburgh", "Baltimore", "Charlotte", "Orlando",
+        "Tampa", "Raleigh", "Durham", "Jersey City", "Newark", "Cleveland", "Cincinnati",
+        "Jacksonville", "Hartford", "New Haven", "Columbus", "Providence", "Savannah",
+        "Charleston", "Knoxville", "Chattanooga", "Syracuse",
     ),
     "America/Detroit": ("Detroit", "Ann Arbor"),
     "America/Indiana/Indianapolis": ("Indianapolis",),
     "America/Kentucky/Louisville": ("Louisville",),
-    "America/Toronto": ("Toronto", "Ottawa", "Montreal", "Montréal", "Quebec City"),
+    "America/Toronto": (
+        "Toronto", "Ottawa", "Montreal", "Montréal", "Quebec City", "Kitchener", "Mississauga",
+    ),
     "America/Chicago": (
         "Chicago", "Houston", "Dallas", "Austin", "San Antonio", "Minneapolis", "Saint Paul",
         "St. Paul", "Kansas City", "St. Louis", "St Louis", "Saint Louis", "New Orleans",
-        "Nashville", "Memphis", "Milwaukee", "Oklahoma City", "Omaha", "Fort Worth",
-        "Des Moines",
+        "Nashville", "Memphis", "Milwaukee", "Oklahoma City", "Omaha", "Fort Worth", "Des Moines",
+        "Tulsa", "Little Rock", "Baton Rouge", "Wichita", "Sioux Falls", "Fargo",
     ),
     "America/Winnipeg": ("Winnipeg",),
     "America/Mexico_City": ("Mexico City", "Guadalajara", "Puebla"),
@@ -108,17 +112,18 @@ _CITY_ZONES_BY_ZONE: Final[Mapping[str, tuple[str, ...]]] = {
         "Los Angeles", "San Francisco", "Seattle", "San Diego", "Sacramento", "Oakland",
         "Las Vegas", "Palo Alto", "Mountain View", "Sunnyvale", "Berkeley", "Santa Monica",
         "Irvine", "the Bay Area", "Silicon Valley", "Tacoma", "Spokane", "Fresno", "Reno",
+        "Santa Barbara", "Long Beach", "Bakersfield", "Redmond", "Olympia", "Santa Cruz",
     ),
     "America/Vancouver": ("Vancouver",),
     "America/Anchorage": ("Anchorage",),
     "Pacific/Honolulu": ("Honolulu",),
-    "America/Bogota": ("Bogotá", "Medellín"),
+    "America/Bogota": ("Bogotá", "Medellín", "Barranquilla"),
     "America/Lima": ("Lima",),
-    "America/Santiago": ("Santiago de Chile",),
+    "America/Santiago": ("Santiago de Chile", "Valparaíso", "Valparaiso"),
     "America/Argentina/Buenos_Aires": ("Buenos Aires",),
     "America/Sao_Paulo": (
-        "São Paulo", "Rio de Janeiro", "Brasília", "Belo Horizonte", "Curitiba",
-        "Porto Alegre", "Campinas", "Florianópolis",
+        "São Paulo", "Rio de Janeiro", "Brasília", "Belo Horizonte", "Curitiba", "Porto Alegre",
+        "Campinas", "Florianópolis",
     ),
     "America/Recife": ("Recife",),
     "America/Fortaleza": ("Fortaleza",),
@@ -131,54 +136,67 @@ _CITY_ZONES_BY_ZONE: Final[Mapping[str, tuple[str, ...]]] = {
     "Europe/London": (
         "London", "Manchester", "Birmingham", "Edinburgh", "Glasgow", "Liverpool", "Leeds",
         "Bristol", "Sheffield", "Nottingham", "Cardiff", "Belfast", "Oxford", "Brighton",
-        "Leicester", "Southampton", "Aberdeen", "Coventry", "Dundee",
+        "Leicester", "Southampton", "Aberdeen", "Coventry", "Dundee", "Swansea", "Exeter",
+        "Norwich", "Inverness", "Stirling", "Bournemouth",
     ),
-    "Europe/Dublin": ("Dublin", "Cork", "Galway", "Limerick"),
-    "Europe/Lisbon": ("Lisbon", "Porto"),
+    "Europe/Dublin": ("Dublin", "Cork", "Galway", "Limerick", "Waterford"),
+    "Europe/Lisbon": ("Lisbon", "Porto", "Braga", "Coimbra", "Faro"),
     "Europe/Madrid": (
-        "Madrid", "Barcelona", "Valencia", "Seville", "Sevilla", "Bilbao", "Málaga",
-        "Zaragoza",
+        "Madrid", "Barcelona", "Valencia", "Seville", "Sevilla", "Bilbao", "Málaga", "Zaragoza",
+        "Granada", "Alicante", "Palma de Mallorca", "Valladolid", "San Sebastián",
     ),
     "Europe/Paris": (
         "Paris", "Lyon", "Marseille", "Toulouse", "Bordeaux", "Lille", "Nantes", "Strasbourg",
-        "Montpellier", "Grenoble", "Rennes",
+        "Montpellier", "Grenoble", "Rennes", "Dijon", "Reims", "Le Havre", "Clermont-Ferrand",
     ),
-    "Europe/Brussels": ("Brussels", "Antwerp", "Ghent", "Liège"),
-    "Europe/Amsterdam": ("Amsterdam", "Rotterdam", "The Hague", "Utrecht", "Eindhoven"),
+    "Europe/Brussels": ("Brussels", "Antwerp", "Ghent", "Liège", "Leuven", "Bruges"),
+    "Europe/Amsterdam": (
+        "Amsterdam", "Rotterdam", "The Hague", "Utrecht", "Eindhoven", "Delft", "Leiden",
+        "Groningen", "Maastricht", "Haarlem", "Nijmegen", "Tilburg",
+    ),
     "Europe/Luxembourg": ("Luxembourg",),
     "Europe/Berlin": (
         "Berlin", "Munich", "München", "Hamburg", "Frankfurt", "Cologne", "Köln", "Stuttgart",
         "Düsseldorf", "Leipzig", "Dresden", "Hanover", "Hannover", "Nuremberg", "Bremen",
-        "Dortmund", "Bonn", "Heidelberg", "Karlsruhe",
+        "Dortmund", "Bonn", "Heidelberg", "Karlsruhe", "Aachen", "Münster", "Mannheim", "Freiburg",
+        "Augsburg", "Wiesbaden", "Mainz", "Kiel", "Rostock", "Potsdam", "Regensburg", "Würzburg",
     ),
-    "Europe/Zurich": ("Zurich", "Zürich", "Geneva", "Basel", "Bern", "Lausanne"),
-    "Europe/Vienna": ("Vienna", "Graz", "Salzburg", "Linz"),
+    "Europe/Zurich": (
+        "Zurich", "Zürich", "Geneva", "Basel", "Bern", "Lausanne", "Lucerne", "Luzern", "Lugano",
+        "Winterthur",
+    ),
+    "Europe/Vienna": ("Vienna", "Graz", "Salzburg", "Linz", "Innsbruck"),
     "Europe/Rome": (
-        "Rome", "Milan", "Naples", "Turin", "Florence", "Bologna", "Venice", "Genoa",
-        "Palermo",
+        "Rome", "Milan", "Naples", "Turin", "Florence", "Bologna", "Venice", "Genoa", "Palermo",
+        "Verona", "Padua", "Padova", "Trieste", "Bari", "Catania", "Pisa",
     ),
-    "Europe/Copenhagen": ("Copenhagen", "Aarhus"),
-    "Europe/Stockholm": ("Stockholm", "Gothenburg", "Malmö"),
-    "Europe/Oslo": ("Oslo", "Bergen"),
-    "Europe/Helsinki": ("Helsinki", "Espoo", "Tampere"),
-    "Europe/Tallinn": ("Tallinn",),
+    "Europe/Copenhagen": ("Copenhagen", "Aarhus", "Odense", "Aalborg"),
+    "Europe/Stockholm": ("Stockholm", "Gothenburg", "Malmö", "Uppsala", "Linköping", "Västerås"),
+    "Europe/Oslo": ("Oslo", "Bergen", "Stavanger", "Trondheim", "Tromsø"),
+    "Europe/Helsinki": ("Helsinki", "Espoo", "Tampere", "Turku", "Oulu"),
+    "Europe/Tallinn": ("Tallinn", "Tartu"),
     "Europe/Riga": ("Riga",),
-    "Europe/Vilnius": ("Vilnius",),
+    "Europe/Vilnius": ("Vilnius", "Kaunas"),
     "Atlantic/Reykjavik": ("Reykjavik", "Reykjavík"),
-    "Europe/Warsaw": ("Warsaw", "Kraków", "Cracow", "Wrocław", "Gdańsk", "Poznań", "Łódź"),
-    "Europe/Prague": ("Prague", "Brno"),
-    "Europe/Budapest": ("Budapest",),
+    "Europe/Warsaw": (
+        "Warsaw", "Kraków", "Cracow", "Wrocław", "Gdańsk", "Poznań", "Łódź", "Katowice", "Lublin",
+        "Szczecin", "Bydgoszcz",
+    ),
+    "Europe/Prague": ("Prague", "Brno", "Ostrava", "Plzeň"),
+    "Europe/Budapest": ("Budapest", "Debrecen", "Szeged"),
     "Europe/Bratislava": ("Bratislava",),
     "Europe/Ljubljana": ("Ljubljana",),
     "Europe/Zagreb": ("Zagreb",),
-    "Europe/Belgrade": ("Belgrade",),
+    "Europe/Belgrade": ("Belgrade", "Novi Sad"),
     "Europe/Sarajevo": ("Sarajevo",),
-    "Europe/Sofia": ("Sofia",),
-    "Europe/Bucharest": ("Bucharest", "Cluj-Napoca"),
-    "Europe/Athens": ("Athens", "Thessaloniki"),
-    "Europe/Istanbul": ("Istanbul", "Ankara", "Izmir"),
+    "Europe/Sofia": ("Sofia", "Plovdiv", "Varna"),
+    "Europe/Bucharest": (
+        "Bucharest", "Cluj-Napoca", "Timișoara", "Timisoara", "Iași", "Iasi", "Brașov",
+    ),
+    "Europe/Athens": ("Athens", "Thessaloniki", "Patras", "Heraklion"),
+    "Europe/Istanbul": ("Istanbul", "Ankara", "Izmir", "Antalya", "Bursa"),
     "Asia/Nicosia": ("Nicosia",),
-    "Europe/Kyiv": ("Kyiv", "Kiev", "Lviv", "Kharkiv"),
+    "Europe/Kyiv": ("Kyiv", "Kiev", "Lviv", "Kharkiv", "Odesa", "Odessa", "Dnipro"),
     "Europe/Chisinau": ("Chisinau", "Chișinău"),
     "Europe/Minsk": ("Minsk",),
     "Europe/Moscow": ("Moscow", "Saint Petersburg", "St. Petersburg", "Kazan"),
@@ -194,14 +212,17 @@ _CITY_ZONES_BY_ZONE: Final[Mapping[str, tuple[str, ...]]] = {
     "Asia/Kuwait": ("Kuwait City",),
     "Asia/Bahrain": ("Manama",),
     "Asia/Muscat": ("Muscat",),
-    "Asia/Tehran": ("Tehran",),
+    "Asia/Tehran": ("Tehran", "Isfahan", "Shiraz", "Mashhad"),
     "Asia/Kabul": ("Kabul",),
-    "Asia/Karachi": ("Karachi", "Lahore", "Islamabad", "Rawalpindi", "Faisalabad"),
+    "Asia/Karachi": (
+        "Karachi", "Lahore", "Islamabad", "Rawalpindi", "Faisalabad", "Peshawar", "Multan",
+    ),
     "Asia/Kolkata": (
-        "Mumbai", "Bombay", "Delhi", "New Delhi", "Bangalore", "Bengaluru", "Hyderabad",
-        "Chennai", "Madras", "Kolkata", "Calcutta", "Pune", "Ahmedabad", "Jaipur", "Kochi",
-        "Noida", "Gurgaon", "Gurugram", "Chandigarh", "Lucknow", "Indore", "Coimbatore",
-        "Thiruvananthapuram", "Mysore", "Mysuru",
+        "Mumbai", "Bombay", "Delhi", "New Delhi", "Bangalore", "Bengaluru", "Hyderabad", "Chennai",
+        "Madras", "Kolkata", "Calcutta", "Pune", "Ahmedabad", "Jaipur", "Kochi", "Noida",
+        "Gurgaon", "Gurugram", "Chandigarh", "Lucknow", "Indore", "Coimbatore",
+        "Thiruvananthapuram", "Mysore", "Mysuru", "Nagpur", "Surat", "Vadodara", "Bhopal", "Patna",
+        "Bhubaneswar", "Visakhapatnam", "Vizag", "Mangalore", "Madurai", "Trivandrum",
     ),
     "Asia/Colombo": ("Colombo",),
     "Asia/Kathmandu": ("Kathmandu",),
@@ -210,19 +231,21 @@ _CITY_ZONES_BY_ZONE: Final[Mapping[str, tuple[str, ...]]] = {
     "Asia/Bangkok": ("Bangkok", "Chiang Mai", "Phuket"),
     "Asia/Ho_Chi_Minh": ("Ho Chi Minh City", "Saigon", "Hanoi", "Da Nang"),
     "Asia/Phnom_Penh": ("Phnom Penh",),
-    "Asia/Kuala_Lumpur": ("Kuala Lumpur",),
+    "Asia/Kuala_Lumpur": ("Kuala Lumpur", "Penang", "Johor Bahru"),
     "Asia/Singapore": ("Singapore",),
-    "Asia/Jakarta": ("Jakarta", "Bandung", "Surabaya"),
+    "Asia/Jakarta": ("Jakarta", "Bandung", "Surabaya", "Yogyakarta", "Medan", "Semarang"),
     "Asia/Manila": ("Manila", "Quezon City", "Makati", "Cebu", "Davao"),
     "Asia/Hong_Kong": ("Hong Kong",),
-    "Asia/Taipei": ("Taipei",),
+    "Asia/Taipei": ("Taipei", "Kaohsiung", "Taichung"),
     "Asia/Shanghai": (
-        "Shanghai", "Beijing", "Shenzhen", "Guangzhou", "Hangzhou", "Chengdu", "Wuhan",
-        "Nanjing", "Tianjin", "Chongqing", "Suzhou",
+        "Shanghai", "Beijing", "Shenzhen", "Guangzhou", "Hangzhou", "Chengdu", "Wuhan", "Nanjing",
+        "Tianjin", "Chongqing", "Suzhou", "Xi'an", "Qingdao", "Xiamen", "Dalian", "Shenyang",
+        "Kunming", "Changsha", "Zhengzhou",
     ),
-    "Asia/Seoul": ("Seoul", "Busan", "Incheon"),
+    "Asia/Seoul": ("Seoul", "Busan", "Incheon", "Daejeon", "Daegu", "Gwangju"),
     "Asia/Tokyo": (
-        "Tokyo", "Osaka", "Kyoto", "Yokohama", "Nagoya", "Sapporo", "Fukuoka", "Kobe",
+        "Tokyo", "Osaka", "Kyoto", "Yokohama", "Nagoya", "Sapporo", "Fukuoka", "Kobe", "Sendai",
+        "Hiroshima", "Nara",
     ),
     "Asia/Ulaanbaatar": ("Ulaanbaatar",),
     "Asia/Almaty": ("Almaty",),
@@ -231,8 +254,8 @@ _CITY_ZONES_BY_ZONE: Final[Mapping[str, tuple[str, ...]]] = {
     "Asia/Yerevan": ("Yerevan",),
     "Asia/Baku": ("Baku",),
     "Australia/Sydney": ("Sydney", "Canberra"),
-    "Australia/Melbourne": ("Melbourne",),
-    "Australia/Brisbane": ("Brisbane", "Gold Coast"),
+    "Australia/Melbourne": ("Melbourne", "Geelong"),
+    "Australia/Brisbane": ("Brisbane", "Gold Coast", "Cairns", "Townsville"),
     "Australia/Perth": ("Perth",),
     "Australia/Adelaide": ("Adelaide",),
     "Australia/Hobart": ("Hobart",),
@@ -242,14 +265,14 @@ _CITY_ZONES_BY_ZONE: Final[Mapping[str, tuple[str, ...]]] = {
     "Africa/Casablanca": ("Casablanca", "Rabat", "Marrakech"),
     "Africa/Algiers": ("Algiers",),
     "Africa/Tunis": ("Tunis",),
-    "Africa/Lagos": ("Lagos", "Abuja", "Ibadan", "Port Harcourt"),
+    "Africa/Lagos": ("Lagos", "Abuja", "Ibadan", "Port Harcourt", "Kano", "Enugu"),
     "Africa/Accra": ("Accra", "Kumasi"),
     "Africa/Abidjan": ("Abidjan",),
     "Africa/Dakar": ("Dakar",),
     "Africa/Nairobi": ("Nairobi", "Mombasa"),
     "Africa/Addis_Ababa": ("Addis Ababa",),
     "Africa/Kampala": ("Kampala",),
-    "Africa/Dar_es_Salaam": ("Dar es Salaam",),
+    "Africa/Dar_es_Salaam": ("Dar es Salaam", "Arusha", "Zanzibar"),
     "Africa/Kigali": ("Kigali",),
     "Africa/Kinshasa": ("Kinshasa",),
     "Africa/Johannesburg": ("Johannesburg", "Cape Town", "Durban", "Pretoria"),
@@ -257,6 +280,20 @@ _CITY_ZONES_BY_ZONE: Final[Mapping[str, tuple[str, ...]]] = {
     "Africa/Lusaka": ("Lusaka",),
     "Africa/Maputo": ("Maputo",),
     "Africa/Khartoum": ("Khartoum",),
+    "America/Regina": ("Saskatoon",),
+    "America/Tijuana": ("Tijuana",),
+    "America/Cancun": ("Cancún", "Cancun"),
+    "America/Argentina/Mendoza": ("Mendoza",),
+    "America/Asuncion": ("Asunción", "Asuncion"),
+    "Asia/Damascus": ("Damascus",),
+    "Africa/Windhoek": ("Windhoek",),
+    "Africa/Gaborone": ("Gaborone",),
+    "Africa/Luanda": ("Luanda",),
+    "Africa/Douala": ("Douala", "Yaoundé"),
+    "Africa/Bamako": ("Bamako",),
+    "Africa/Mogadishu": ("Mogadishu",),
+    "Indian/Mauritius": ("Port Louis",),
+    "Pacific/Fiji": ("Suva",),
 }  # fmt: skip
 
 # "<phrase> time" a user may say they are on. Region names shared by several countries
@@ -370,6 +407,7 @@ _NOT_NAME_WORDS: Final[frozenset[str]] = _word_set(
     angular vue django flask rails node excel sql linux windows mac macos ios android aws
     azure gcp docker kubernetes terraform figma google microsoft apple amazon meta facebook
     chatgpt claude gpt ai bot
+    beginner novice newbie noob intermediate advanced expert amateur pro
     """
 )
 _NAME_PARTICLES: Final[frozenset[str]] = _word_set(
@@ -471,7 +509,7 @@ _STANDING: Final = (
     r"|from\s+here\s+on|in\s+the\s+future)"
 )
 _GREETING: Final = (
-    r"(?:(?:hi|hey|hello|hiya|yo|howdy|greetings|salam|good\s+(?:morning|afternoon|evening))"
+    r"(?:(?:hi|hey|hello|hiya|yo|howdy|greetings|salam|(?:good\s+)?(?:morning|afternoon|evening))"
     r"\b(?:\s+there)?[\s,!.]*)"
 )
 
@@ -538,16 +576,42 @@ _IN_CHARACTER: Final = re.compile(
     r"|\b(?:arr+|ahoy|matey|m'lady|milady|milord|my\s+liege|thee|thou|thy|forsooth|yer)\b"
     r"|\b(?:in\s+character|in-character|my\s+character|playing\s+as)\b"
     r"|\bin\s+(?:this|the|our)\s+(?:story|game|scene|campaign|role-?play|play|script)\b"
-    r"|^\s*\*[^*\n]+\*",
+    r"|^\s*\*[^*\n]+\*"
+    # the user does not offer the assistant help: "This is Dave from support, how can I help?"
+    r"|\bhow\s+(?:can|may|might)\s+I\s+(?:help|assist)(?:\s+you)?\s*(?:today\s*)?\?",
     _I | re.MULTILINE,
 )
 # A request for fiction: what follows it in the turn is made up, though what comes before
 # may still be true ("I'm a nurse. Write a poem for my colleague.").
 _FICTION_REQUEST: Final = re.compile(
     r"(?:\brole-?\s?play|\bpretend\b|\blet's\s+play\b"
-    r"|\b(?:write|writing|draft|continue)\s+(?:me\s+)?(?:a|an|the|my|this)\s+(?:short\s+)?"
-    r"(?:story|poem|scene|script|novel|tale|fanfic|screenplay|dialogue)\b).*",
+    r"|(?<!\bI'm\s)(?<!\bim\s)(?<!\bam\s)(?<!\bbeen\s)\b(?:write|writing|draft|continue)\s+"
+    r"(?:me\s+)?(?:a|an|the|my|this)\s+(?:short\s+)?"
+    r"(?:story|poem|scene|script|novel|tale|fanfic|screenplay|dialogue)\b"
+    # "a mock support call", "you're an angry customer and I'm Dave", "act as my tutor"
+    r"|\bmock\s+(?:[\w-]+\s+){0,2}(?:call|interview|conversation|chat|session|meeting"
+    r"|negotiation|trial|exam|dialogue|pitch)\b"
+    r"|\byou(?:'re|\s+are|\s+be|'ll\s+be|\s+will\s+be|\s+play)\s+(?:an?|the|my)\s+[^.!?\n]{0,60}?"
+    r"\band\s+I(?:'m|\s+am|'ll\s+be|\s+will\s+be|\s+play)\b"
+    r"|\b(?:can|could|would|will)\s+you\s+act\s+as\b|^\W*act\s+as\b).*",
     _I | re.DOTALL,
+)
+# Naming the assistant ("Can I call you Max?", "Your name is Nova now") or asking what one's own
+# name is says nothing about the user; nor does the idiom "call me crazy". The clause goes.
+_NAMES_THE_ASSISTANT: Final = (
+    r"\b(?:(?:call|name|rename|dub)\s+you|your\s+(?:new\s+)?name\s+(?:is|will\s+be|shall\s+be))\b"
+)
+# Cheap test first: scanning every clause is only worth it when the cue is there.
+_ASSISTANT_NAMING_CUE: Final = re.compile(_NAMES_THE_ASSISTANT, _I)
+_ASSISTANT_NAMING: Final = re.compile(
+    rf"(?:^|(?<=[.!?,;:\n]))[^.!?,;:\n]*?{_NAMES_THE_ASSISTANT}[^.!?\n]*", _I
+)
+_NOT_ABOUT_THE_USER: Final = re.compile(
+    r"\bwhat(?:'s|\s+is)\s+my\s+name\b|\bwhat\s+my\s+name\s+is\b"
+    r"|\b(?:remember|forgot|forget|know|guess)\s+my\s+name\b"
+    r"|\bcall\s+me\s+(?:crazy|old[\s-]fashioned|paranoid|lazy|picky|naive|biased|cynical|weird"
+    r"|stubborn|a\s+\w+)\b",
+    _I,
 )
 _OUT_OF_CHARACTER: Final = re.compile(
     r"\b(?:ooc|out\s+of\s+character|for\s+real|in\s+real\s+life|irl|my\s+real\s+name)\b", _I
@@ -574,8 +638,10 @@ def _prepare(text: str) -> str:
         _FICTION_REQUEST,
     ):
         text = pattern.sub(_MASK, text)
-    for pattern in (_CONDITIONAL, _AS_IF_I_WERE):
+    for pattern in (_CONDITIONAL, _AS_IF_I_WERE, _NOT_ABOUT_THE_USER):
         text = pattern.sub(_MASK, text)
+    if _ASSISTANT_NAMING_CUE.search(text):
+        text = _ASSISTANT_NAMING.sub(_MASK, text)
     return _ASPIRATION.sub(_MASK, text)
 
 
@@ -600,6 +666,54 @@ def _sentences(text: str) -> list[str]:
 _PARTICLE_PREFIX: Final = re.compile(r"^(?:al|el|ul|ad|ibn|bin|d|de|di|da|van|von)['-](?=[^\W\d_])")
 
 
+# Lower-case words that follow "my name is" or "call me" in a turn typed without capitals, and
+# that are not names ("my name is on the list", "call me later").
+_NOT_NAME_LOWER: Final[frozenset[str]] = _word_set(
+    """
+    after again ago all already an any anyone anything anytime anywhere are asap because before
+    been can cant can't could did didn't do does doesn't don't either else even ever every
+    everyone everything for he her his how i i'd i'll i'm i've if im is isn't it it's its ive
+    later lol maybe mine more most much my no nobody none nor not nothing now of off ok okay on
+    once one only or other our out over please pls plz rn same she should since some someone
+    something soon than that that's the their them there they thing this those though thx too
+    two u under until ur us was we were what whatever when whenever where which while who whom
+    whose why will with would wrong yeah yep nope haha hahaha lmao omg tbh idk btw ty thank
+    anymore weird funny hard easy spelled spelt misspelled long short old bad
+    """
+)
+# Longer lower-case words that read as adjectives or verbs rather than names: "im nervous",
+# "starving". Short ones ("emily", "ahmed") may be names.
+_NOT_NAME_SUFFIX: Final = re.compile(r"^\w{3,}(?:ing|ed|ous|ful|less|ive|able|ible|ly|ish)$")
+
+
+def _typed_in_lower_case(text: str) -> bool:
+    """Whether the turn starts in lower case, as in "hi im jean-luc": then names may be too."""
+    first = next((c for c in text if c.isalpha()), "")
+    return first.islower()
+
+
+def _is_lower_name_token(token: str) -> bool:
+    """Whether a lower-case ``token`` may be part of a name typed without capitals."""
+    if (
+        len(token) < 2
+        or token != token.lower()
+        or not token.replace("-", "").replace("'", "").isalpha()
+    ):
+        return False
+    folded = _fold(token)
+    if folded in _NOT_NAME_LOWER or _NOT_NAME_SUFFIX.search(folded) or token in _CITY_SPELLINGS:
+        return False
+    return not any(part in _NOT_NAME_WORDS or part in _LANGUAGES for part in folded.split("-"))
+
+
+_NAME_PART: Final = re.compile(r"[^-']+")
+
+
+def _capitalized(token: str) -> str:
+    """A name typed in lower case, with standard capitals: "jean-luc" -> "Jean-Luc"."""
+    return _NAME_PART.sub(lambda part: part[0][:1].upper() + part[0][1:], token)
+
+
 def _is_name_token(token: str) -> bool:
     """Whether ``token`` looks like part of a personal name: "Siobhán", "O'Neil", "Jean-Luc"."""
     core = _PARTICLE_PREFIX.sub("", token)
@@ -622,7 +736,8 @@ _WORD: Final = re.compile(r"\S+")
 # house" or "I'm Feeling sick", where a capitalized word is not a name.
 _AFTER_NAME: Final = re.compile(
     r"\s*(?:$|[.,!?;:)\]\u2014\u2013(]|-\s|(?:and|from|here|btw|but|by\s+the\s+way|again|too"
-    r"|though|originally|nice|pleased)\b)",
+    r"|though|originally|nice|pleased|these\s+days|nowadays|now|instead|please|pls|since"
+    r"|because)\b)",
     _I,
 )
 
@@ -633,21 +748,26 @@ _AFTER_NAME: Final = re.compile(
 _Fit = Literal["whole", "then_break", "prefix"]
 
 
-def _name_in(match: re.Match[str], fit: _Fit) -> str | None:
+def _name_in(match: re.Match[str], fit: _Fit, lower_ok: bool = False) -> str | None:
     """The name at the start of ``match``'s ``name`` group: "Alice Chen" from "Alice Chen and I".
 
-    Particles ("van", "de") count only between name words. ``fit`` says what may follow.
+    Particles ("van", "de") count only between name words. ``fit`` says what may follow. With
+    ``lower_ok``, in a turn typed in lower case, lower-case words may be the name ("my name is
+    ana gómez"); they come back capitalized and must be followed by a break, as after "I'm".
     """
     start = match.start("name")
     words = list(_WORD.finditer(match["name"]))
+    lower = lower_ok and _typed_in_lower_case(match.string)
     taken: list[str] = []
     pending: list[str] = []
     end = start
+    typed_lower = False
     for word in words[:5]:
         token = word[0]
-        if _is_name_token(token):
+        if _is_name_token(token) or (lower and _is_lower_name_token(token)):
+            typed_lower = typed_lower or token.islower()
             taken.extend(pending)
-            taken.append(token)
+            taken.append(_capitalized(token) if token.islower() else token)
             pending = []
             end = start + word.end()
         elif taken and token.casefold() in _NAME_PARTICLES:
@@ -658,12 +778,18 @@ def _name_in(match: re.Match[str], fit: _Fit) -> str | None:
         return None
     if fit == "whole" and len(taken) != len(words):
         return None
-    if fit == "then_break" and not _AFTER_NAME.match(match.string, end):
+    if (fit == "then_break" or typed_lower) and not _AFTER_NAME.match(match.string, end):
         return None
     return " ".join(taken)
 
 
-_NAME_PATTERNS: Final[tuple[tuple[re.Pattern[str], _Fit], ...]] = (
+# A cue, how much of what follows must be name (see ``_name_in``), and whether a turn typed in
+# lower case may give the name in lower case after it.
+_NamePattern = tuple[re.Pattern[str], _Fit, bool]
+# One to three words, for cues whose end is fixed by a lookahead.
+_SHORT_NAME_RUN: Final = r"(?P<name>[^\W\d_][\w'-]*(?:[ \t]+[^\W\d_][\w'-]*){0,2})"
+
+_NAME_PATTERNS: Final[tuple[_NamePattern, ...]] = (
     # "my name is Alice Chen", "sign it with my name: Lucía Fernández"
     (
         re.compile(
@@ -671,13 +797,34 @@ _NAME_PATTERNS: Final[tuple[tuple[re.Pattern[str], _Fit], ...]] = (
             + _NAME_RUN
         ),
         "prefix",
+        True,
     ),
+    # "name's Dmitri Volkov, ..." at the start of the turn
+    (
+        re.compile(rf"(?i:^\s*{_GREETING}?(?:the\s+)?name(?:'s|\s+is)\s+)" + _NAME_RUN),
+        "prefix",
+        True,
+    ),
+    # "hi im jean-luc moreau, ..." in a turn typed in lower case
+    (re.compile(rf"(?i:^\s*{_GREETING}{_I_AM}\s+){_NAME_RUN}"), "then_break", True),
     # "I'm Alice Chen, ...", "hey, im Samantha"
-    (re.compile(rf"(?i:{_I_AM}\s+){_NAME_RUN}"), "then_break"),
+    (re.compile(rf"(?i:{_I_AM}\s+){_NAME_RUN}"), "then_break", False),
     # "Hi, it's Siobhan Kelly", "Hello, this is Marco"
     (
         re.compile(rf"(?i:^\s*{_GREETING}(?:it's|it\s+is|this\s+is)\s+){_NAME_RUN}"),
         "then_break",
+        False,
+    ),
+    # "This is Priyanka Rao from Infosys", "It's Dan, the new intern": without a greeting,
+    # only where an introduction goes on
+    (
+        re.compile(
+            r"(?i:^\s*(?:it's|it\s+is|this\s+is)\s+)"
+            + _SHORT_NAME_RUN
+            + r"(?=\s+(?i:from|here)\b|\s*,\s*(?i:an?|the|your)\s)"
+        ),
+        "whole",
+        False,
     ),
     # "Sorry, autocorrect: it's Siobhán Kelly"
     (
@@ -686,6 +833,39 @@ _NAME_PATTERNS: Final[tuple[tuple[re.Pattern[str], _Fit], ...]] = (
             r"(?:it's|it\s+is|that's|should\s+be|is)\s+)" + _NAME_RUN
         ),
         "then_break",
+        False,
+    ),
+    # "Oops, it's Zoë, with the dots", "it's Jon, spelled without an h"
+    (
+        re.compile(
+            r"(?i:\bit's\s+)"
+            + _SHORT_NAME_RUN
+            + r"(?=\s*,?\s+(?i:with\s+(?:the|an?|two|one|double|no)\s+(?:[\w-]+\s+)?(?:dots?"
+            r"|accents?|umlauts?|tildes?|cedillas?|hyphens?|apostrophes?|capitals?|letters?"
+            r"|[a-z])\b|spelled\b|spelt\b))"
+        ),
+        "whole",
+        False,
+    ),
+    # "It's Tomás. Tomás Herrera." as the whole turn: the name, then the full name
+    (
+        re.compile(
+            r"(?i:^\W*(?:(?:oh|oops|sorry|yes|yeah|ok|okay|well)\W+)?(?:it's|it\s+is|I'm"
+            r"|I\s+am)\s+)"
+            r"(?P<first>[^\W\d_][\w'-]*)\s*[.,!]\s*"
+            r"(?P<name>(?P=first)(?:[ \t]+[^\W\d_][\w'-]*){1,3})\s*[.!]?\s*$"
+        ),
+        "whole",
+        False,
+    ),
+    # "Morning! Lars Eriksen, data analyst at Equinor": a full name, then who they are
+    (
+        re.compile(
+            rf"(?i:^\s*{_GREETING}?)(?P<name>[^\W\d_][\w'-]*(?:[ \t]+[^\W\d_][\w'-]*){{1,2}})"
+            r"\s*,\s+(?i:(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}?(?:at|from|in|here)\b)"
+        ),
+        "whole",
+        False,
     ),
     # "Katarzyna Nowak here, but ..." at the very start of the turn
     (
@@ -694,16 +874,18 @@ _NAME_PATTERNS: Final[tuple[tuple[re.Pattern[str], _Fit], ...]] = (
             r"(?i:\s+here)\b(?!\s+(?:is|are|was|in|at|for|to))"
         ),
         "whole",
+        False,
     ),
 )
-_PREFERRED_PATTERNS: Final[tuple[tuple[re.Pattern[str], _Fit], ...]] = (
-    # "call me Sam"; not "don't call me ..."
+_PREFERRED_PATTERNS: Final[tuple[_NamePattern, ...]] = (
+    # "call me Sam", "please address me as Dr. Ruiz"; not "don't call me ..."
     (
         re.compile(
-            r"(?i:(?<!don't\s)(?<!not\s)(?<!never\s)(?<!stop\s)\bcalls?\s+me\s+(?:just\s+)?)"
-            + _NAME_RUN
+            r"(?i:(?<!don't\s)(?<!not\s)(?<!never\s)(?<!stop\s)\b(?:calls?\s+me|address\s+me\s+as"
+            r"|refer\s+to\s+me\s+as)\s+(?:just\s+)?)" + _NAME_RUN
         ),
         "then_break",
+        True,
     ),
     # "I go by Kat"
     (
@@ -712,34 +894,61 @@ _PREFERRED_PATTERNS: Final[tuple[tuple[re.Pattern[str], _Fit], ...]] = (
             r"go\s+by\s+)" + _NAME_RUN
         ),
         "then_break",
+        True,
     ),
 )
 # Only trusted when the same turn also gives a name: "Katarzyna here, but Kasia is fine".
-_PREFERRED_AFTER_NAME: Final[tuple[tuple[re.Pattern[str], _Fit], ...]] = (
+_PREFERRED_AFTER_NAME: Final[tuple[_NamePattern, ...]] = (
     (
         re.compile(
             r"(?i:\bbut\s+(?:just\s+)?)(?P<name>[^\W\d_][\w'-]*)"
             r"(?i:\s+(?:is\s+fine|is\s+ok|is\s+okay|works|is\s+good|will\s+do))\b"
         ),
         "whole",
+        False,
     ),
-    (re.compile(r"(?<![\w'-])(?P<name>[^\W\d_][\w'-]*)(?i:\s+for\s+short)\b"), "whole"),
+    (re.compile(r"(?<![\w'-])(?P<name>[^\W\d_][\w'-]*)(?i:\s+for\s+short)\b"), "whole", False),
 )
 
 
-def _first_name(text: str, patterns: Iterable[tuple[re.Pattern[str], _Fit]]) -> str | None:
+def _first_name(text: str, patterns: Iterable[_NamePattern]) -> str | None:
     """The first name that one of ``patterns`` finds in ``text`` (see ``_name_in``)."""
-    for pattern, fit in patterns:
+    for pattern, fit, lower_ok in patterns:
         for match in pattern.finditer(text):
-            name = _name_in(match, fit)
+            name = _name_in(match, fit, lower_ok)
             if name:
                 return name
     return None
 
 
+# A word, and the up to three words after it (in a lookahead, so every word is tried).
+_WORD_AND_NEXT: Final = re.compile(
+    r"(?<![\w'-])(?P<first>[^\W\d_][\w'-]*)(?=(?P<name>(?:[ \t]+[^\W\d_][\w'-]*){1,3}))"
+)
+
+
 def _detect_name(text: str) -> str | None:
-    """The user's own name as stated, or None."""
-    return _first_name(text, _NAME_PATTERNS)
+    """The user's own name as stated, or None.
+
+    A first name the turn goes on to give in full is returned in full: "it's Zoë, with the
+    dots. Zoë Papadopoulos."
+    """
+    name = _first_name(text, _NAME_PATTERNS)
+    if name is None or " " in name:
+        return name
+    for match in _WORD_AND_NEXT.finditer(text):
+        if match["first"] != name:
+            continue
+        surname: list[str] = []
+        end = match.start("name")
+        for word in _WORD.finditer(match["name"]):
+            if not _is_name_token(word[0]):
+                break
+            surname.append(word[0])
+            end = match.start("name") + word.end()
+        if surname and _AFTER_NAME.match(text, end):
+            return " ".join([name, *surname])
+    return name
 
 
 def _detect_preferred_name(text: str, *, has_name: bool) -> str | None:
@@ -774,7 +983,33 @@ _LANGUAGE_PATTERNS: Final[tuple[re.Pattern[str], ...]] = tuple(
         r"\bI(?:'m|\s+am)\s+(?:an?\s+)?(?:native|fluent|bilingual|trilingual|conversational)"
         r"\s+(?:(?:in|at)\s+)?(?:speaker\s+of\s+)?" + _LANG_LIST,
         r"\bI(?:'m|\s+am)\s+an?\s+(?:native\s+|fluent\s+)?(?P<langs>" + _LANG + r")\s+speaker\b",
+        # "Native speaker of Polish here", "Spanish native speaker", at the start of a sentence
+        r"(?:^|(?<=[.!?\n]))\W*(?:an?\s+)?native\s+speaker\s+of\s+" + _LANG_LIST,
+        r"(?:^|(?<=[.!?\n]))\W*(?:an?\s+)?(?:(?:native|fluent|conversational|basic|beginner"
+        r"|intermediate|advanced)(?:[-\s]level)?\s+)?(?P<langs>" + _LANG + r")\s+(?:native\s+)?"
+        r"speaker\s+here\b",
+        r"(?:^|(?<=[.!?\n]))\W*(?:an?\s+)?(?P<langs>"
+        + _LANG
+        + r")\s+native\s+(?:speaker\b|here\b)",
+        # "I grew up speaking Tagalog and English"
+        r"\bI\s+grew\s+up\s+speaking\s+" + _LANG_LIST,
+        # "I ... and get by in English", "I can get by in Italian"
+        r"(?:\bI|\band)\s+(?:(?:can|also|still|just|only|mostly)\s+)*get\s+by\s+in\s+" + _LANG_LIST,
+        # "I know some French", not "I know some French people"
+        r"\bI\s+(?:also\s+)?know\s+(?:some|a\s+little|a\s+bit\s+of|a\s+bit|basic|enough)\s+"
+        r"(?P<langs>" + _LANG + r")(?!\s+(?:people|person|guys|food|dishes|history|culture|cuisine"
+        r"|literature|films?|movies|music|songs|wine|cheese|restaurants?|friends|colleagues"
+        r"|speakers|words\s+for|cooking|law|politics|art))",
     )
+)
+# "answer", "reply" as verbs addressed to the assistant, not "the reply", "her answer".
+_TO_ME: Final = (
+    r"(?<!\bthe\s)(?<!\ba\s)(?<!\ban\s)(?<!\bmy\s)(?<!\byour\s)(?<!\bthis\s)(?<!\bher\s)"
+    r"(?<!\bhis\s)(?<!\bshe\s)(?<!\bhe\s)(?<!\bthey\s)\b(?:answer|reply|respond|talk|speak)"
+)
+# ... and not to someone else's message: "reply in Spanish only to this customer email"
+_NOT_FOR_OTHERS: Final = (
+    r"(?![^.!?\n]*\b(?:to|for)\s+(?:this|that|the|my|our|his|her|their|these|those)\s+(?!own\b))"
 )
 # Asking for answers in a language counts only as a standing request.
 _LANGUAGE_REQUEST_PATTERNS: Final[tuple[re.Pattern[str], ...]] = tuple(
@@ -784,6 +1019,17 @@ _LANGUAGE_REQUEST_PATTERNS: Final[tuple[re.Pattern[str], ...]] = tuple(
         r"in\s+(?P<langs>" + _LANG + r")[^.!?\n]{0,30}?\b" + _STANDING,
         r"\b" + _STANDING + r"\b[^.!?\n]{0,30}?\b(?:answer|reply|respond|write|talk|speak)\s+"
         r"(?:to\s+me\s+)?(?:only\s+)?in\s+(?P<langs>" + _LANG + r")",
+        # "reply in English only", "answer only in German"
+        _TO_ME
+        + r"\s+(?:to\s+me\s+|back\s+)?only\s+in\s+(?P<langs>"
+        + _LANG
+        + r")"
+        + _NOT_FOR_OTHERS,
+        _TO_ME
+        + r"\s+(?:to\s+me\s+|back\s+)?in\s+(?P<langs>"
+        + _LANG
+        + r")\s+only\b"
+        + _NOT_FOR_OTHERS,
         # "English is fine", "sources in French or German are fine"
         _LANG_LIST + r"\s+(?:is|are)\s+(?:also\s+|both\s+)?(?:fine|ok|okay|good)\b",
     )
@@ -794,6 +1040,8 @@ _LANG_WORD: Final = re.compile(_LANG, _I)
 
 def _detect_languages(text: str) -> list[str]:
     """Languages the user says they speak or read, as English names, in order of mention."""
+    if not _LANG_WORD.search(text):
+        return []
     patterns = _LANGUAGE_PATTERNS
     if not _TRANSLATION.search(text):
         patterns += _LANGUAGE_REQUEST_PATTERNS
@@ -833,17 +1081,47 @@ _HOME_TRIGGERS: Final[tuple[str, ...]] = (
     r"\bI(?:'ve|\s+have)?\s+(?:(?:just|recently|finally|since|actually)\s+)?"
     r"(?:moved|relocated)(?:\s+back)?\s+(?:here\s+)?to\s+",
     # "I work night shifts in Dublin"
-    rf"\bI\s+(?:work|teach)(?:{_HOME_WORD}){{0,6}}?\s+in\s+",
+    rf"\bI\s+(?:work|teach|study|manage|run|practi[cs]e)(?:{_HOME_WORD}){{0,6}}?\s+in\s+",
     # "I'm a solicitor at a small firm in Edinburgh", "I'm Chinedu, a DevOps engineer in Lagos"
     rf"{_I_AM}(?:{_HOME_WORD}){{0,5}}?\s+(?:an?|the)(?:{_HOME_WORD}){{1,8}}?\s+in\s+",
+    # "I work remotely from Tallinn", "I'm working out of Lisbon"
+    rf"(?:\bI|{_I_AM})\s+(?:(?:currently|now|mostly|mainly|usually|also)\s+)?work(?:ing)?\s+"
+    r"(?:remotely\s+|from\s+home\s+in\s+)?(?:from|out\s+of)\s+",
+    # "I've lived in Oslo for ten years", "I've been living in Lima since 2019"
+    r"\bI(?:'ve|\s+have)\s+(?:(?:now|actually)\s+)?(?:lived|been\s+living)\s+in\s+"
+    r"(?=[^.!?\n]{2,40}?\b(?:for|since)\b)",
+    # "flying back home to Atlanta", "heading home to Leeds tomorrow"
+    r"\b(?:fly|flying|flew|going|go|head|heading|drive|driving|get|getting|travel|travell?ing"
+    r"|come|coming|back)\s+(?:back\s+)?home\s+to\s+",
 )
 # "... in Zurich, flying there weekly": the rest of the clause makes it a trip.
 _NOT_A_TRIP: Final = (
     r"(?![^.!?\n]{0,40}?\b(?:(?:this|next|for\s+the)\s+(?:week|weekend|month|summer|trip)"
     r"|flying|visiting|trip|vacation|holiday|conference)\b)"
 )
+# "... but I'm in Toronto, what's the time difference?": where the user is. Trusted only in a
+# turn that says nothing of a trip, of time spent there or of sights ("I'm in Rome! Must-sees?").
+_BARE_IN_CITY: Final = re.compile(rf"{_I_AM}\s+(?:also\s+)?in\s+{_CITY}", _I)
+_PASSING_STAY: Final = re.compile(
+    r"\b(?:for|until|till|this|next|today|tonight|tomorrow|now|moment|visiting|visit|trip"
+    r"|vacation|holiday|holidays|conference|business|layover|stopover|hotel|hostel|airbnb"
+    r"|airport|staying|stuck|jet\s*lag\w*|landed|arrived|flew|flying|currently|temporarily"
+    r"|tour\w*|honeymoon|wedding|festival|week|weekend|month|days|eat|see|explore|sights?"
+    r"|sightseeing|museums?|restaurants?|bars?|nightlife|things\s+to\s+do|tips|must-sees?"
+    r"|spots?|attractions?|first-timer|itinerary|recommend\w*|neighbou?rhoods?|beach\w*)\b",
+    _I,
+)
 _HOME_CITY_PATTERNS: Final[tuple[re.Pattern[str], ...]] = (
     re.compile(rf"(?:{'|'.join(_HOME_TRIGGERS)}){_CITY}{_NOT_A_TRIP}", _I),
+    # "Morning! Lars Eriksen, data analyst at Equinor in Stavanger" as the turn's opening; the
+    # words before the comma must read as a name (see ``_detect_timezone``)
+    re.compile(
+        rf"^\s*{_GREETING}?(?P<intro>(?-i:[A-Z][\w'-]+(?:[ \t]+[A-Z][\w'-]+){{1,2}}))\s*,"
+        rf"(?:\s+(?:an?|the))?(?:{_HOME_WORD}){{1,8}}?\s+in\s+{_CITY}{_NOT_A_TRIP}",
+        _I,
+    ),
+    # "I'm a Berlin-based designer"
+    re.compile(rf"{_I_AM}\s+(?:an?\s+)?\b(?P<city>{_alternation(_CITY_SPELLINGS)})-based\b", _I),
     # "... from Vancouver, where I live"
     re.compile(rf"{_CITY}\s*,?\s+where\s+I\s+(?:live|work|am\s+based|'m\s+based)\b", _I),
 )
@@ -860,6 +1138,19 @@ _STATED_ZONE: Final = re.compile(
     rf"|\bmy\s+(?:time\s*zone|tz|local\s+time)\s+is\s+(?:the\s+)?)(?:{_ZONE_NAME})",
     _I,
 )
+# "please give all times in UK time": the user's own zone, unless the times are for someone else
+_TIMES_IN_ZONE: Final = re.compile(
+    r"\b(?:give|show|tell|put|list|write|quote|express|keep|use)\s+(?:me\s+)?(?:all\s+|the\s+"
+    r"|any\s+)?(?:times|hours|meeting\s+times|dates\s+and\s+times)\s+in\s+(?:the\s+)?"
+    rf"(?:{_ZONE_NAME})"
+    r"(?![^.!?\n]*\b(?:for|of)\s+(?:my|our|his|her|their|the|an?)\s+(?!own\b))",
+    _I,
+)
+
+
+# Cheap tests: no rule can find a zone in a turn that names no city and no zone.
+_CITY_WORD: Final = re.compile(rf"\b(?:{_alternation(_CITY_SPELLINGS)})", _I)
+_ZONE_WORD: Final = re.compile(_ZONE_NAME, _I)
 
 
 def _zone_of(match: re.Match[str]) -> str | None:
@@ -882,9 +1173,17 @@ def _detect_timezone(text: str) -> str | None:
 
     When a turn names several, the last one wins ("I lived in Chicago, then moved to Denver").
     """
+    if not (_CITY_WORD.search(text) or _ZONE_WORD.search(text)):
+        return None
     found: list[tuple[int, str]] = []
-    for pattern in (_STATED_ZONE, *_HOME_CITY_PATTERNS):
+    patterns = (_STATED_ZONE, _TIMES_IN_ZONE, *_HOME_CITY_PATTERNS)
+    if not _PASSING_STAY.search(text):
+        patterns += (_BARE_IN_CITY,)
+    for pattern in patterns:
         for match in pattern.finditer(text):
+            intro = match.groupdict().get("intro")
+            if intro and not all(_is_name_token(word) for word in intro.split()):
+                continue
             zone = _zone_of(match)
             if zone:
                 found.append((match.end(), zone))
@@ -906,14 +1205,18 @@ _ONE_OFF: Final = re.compile(
 _CONTENT_TARGET: Final = re.compile(
     r"\b(?:in|for|of)\s+(?:this|that|the|my|our|a|an)\s+(?:[\w-]+'?\s+)?(?:quiz|test|exam|faq"
     r"|story|stories|email|post|letter|doc|document|article|essay|list|slides?|deck|tweet"
-    r"|presentation|report|page|script|form|survey|poem|speech|card|message|caption|ad|book)\b",
+    r"|presentation|report|page|script|form|survey|poem|speech|card|message|caption|ad|book"
+    r"|press\s+release|docs|documentation|readme|proposal|summary|bio|resume|cv|newsletter|memo"
+    r"|blog|thread|comments?|invite|invitation|announcement|description|pitch|abstract|paper"
+    r"|chapter|lesson|worksheet|toast|note|notes|review|sign|label|menu|flyer|brochure|wiki"
+    r"|manual|guide|tutorial|course|handout|agenda|minutes|contract|policy|ticket)\b",
     _I,
 )
 # "I like ...": a standing preference in the user's own words.
 _I_LIKE: Final = (
     r"(?:I\s+(?:really\s+|much\s+|generally\s+|usually\s+|always\s+)?(?:like|prefer|love|want"
     r"|need|appreciate|enjoy)|I'd\s+(?:like|prefer|appreciate)|(?:I\s+)?would\s+(?:like|prefer"
-    r"|appreciate))"
+    r"|appreciate)|^\W*prefer)"
 )
 # Also requests; only trusted next to a plural noun such as "answers", which makes them general.
 _LIKE: Final = rf"(?:{_I_LIKE}|give\s+me|stick\s+to|please|pls|plz)"
@@ -921,7 +1224,23 @@ _LIKE: Final = rf"(?:{_I_LIKE}|give\s+me|stick\s+to|please|pls|plz)"
 # count or a determiner: "give me three short answers" asks for three answers, once.
 _ADJECTIVES: Final = (
     r"(?:(?!(?:\d+|an?|the|these|those|this|that|one|two|three|four|five|six|seven|eight|nine"
-    r"|ten|few|some)\b)[\w-]+,?\s+){0,2}"
+    r"|ten|few|some)\b)[\w-]+,?\s+){0,3}"
+)
+# Words for each answer length, for "short answers work best for me" and the like.
+_CONCISE_WORDS: Final = r"(?:short|shorter|brief|concise|quick|terse|compact|succinct|snappy)"
+_DETAILED_WORDS: Final = (
+    r"(?:long|longer|detailed|thorough|in-depth|comprehensive|lengthy|deep|elaborate|extensive)"
+)
+_BALANCED_WORDS: Final = r"(?:medium|medium-length|mid-length|moderate|moderate-length|balanced)"
+# "... answers work best for me", "... replies are ideal"
+_SUIT_ME: Final = (
+    rf"(?:,?\s+(?:and\s+)?[\w-]+)?\s+{_ANSWERS}\s+(?:are|work|suit\s+me)\s+(?:\w+\s+)?"
+    r"(?:best|better|ideal|great|perfect|preferred)(?:\s+for\s+me\b|\s*(?:[.!,;:]|$))"
+)
+# "I hate long answers", "I can't stand walls of text"
+_I_DISLIKE: Final = (
+    r"\bI\s+(?:really\s+|just\s+)?(?:hate|dislike|can't\s+stand|don't\s+like|do\s+not\s+like"
+    r"|don't\s+need|don't\s+want)"
 )
 _LENGTH_PATTERNS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
     (value, re.compile(pattern, _I))
@@ -953,7 +1272,39 @@ _LENGTH_PATTERNS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
         ),
         ("detailed", r"\bdon't\s+hold\s+back\s+on\s+(?:the\s+)?details?\b"),
         ("detailed", r"\bthe\s+more\s+detail\s+the\s+better\b"),
+        # "Long detailed answers are best for me", "medium-length answers work best"
+        ("concise", rf"\b{_CONCISE_WORDS}{_SUIT_ME}"),
+        ("detailed", rf"\b{_DETAILED_WORDS}{_SUIT_ME}"),
+        ("balanced", rf"\b{_BALANCED_WORDS}{_SUIT_ME}"),
+        # "keep it brief in general"
+        (
+            "concise",
+            r"\bkeep\s+(?:it|them|things|everything)\s+(?:short|brief|concise|tight|snappy)\b"
+            rf"[^.!?\n]{{0,30}}?\b{_STANDING}\b",
+        ),
+        # "I hate long answers", "stop writing essays", "two or three sentences is plenty for me"
+        (
+            "concise",
+            rf"{_I_DISLIKE}\s+(?:\w+\s+)?(?:long|lengthy|wordy|verbose|long-winded)\s+"
+            rf"(?:{_ANSWERS}|texts?|messages)\b|{_I_DISLIKE}\s+(?:walls?\s+of\s+text|essays)\b",
+        ),
+        (
+            "concise",
+            r"\b(?:stop|quit)\s+(?:writing|giving\s+me|sending\s+me)\s+(?:me\s+)?(?:essays|novels"
+            r"|walls?\s+of\s+text)\b|\bno\s+(?:more\s+)?(?:essays|novels|walls?\s+of\s+text)\b"
+            r"|\bdon't\s+write\s+(?:me\s+)?(?:essays|novels|walls?\s+of\s+text)\b",
+        ),
+        (
+            "concise",
+            r"\b(?:a\s+few|a\s+couple\s+of|one|two|three|\d)\s+(?:or\s+(?:two|three|four|\d)\s+)?"
+            r"(?:sentences?|lines?|bullets?|bullet\s+points)\s+(?:is|are)\s+(?:plenty|enough|fine"
+            r"|all\s+I\s+need)\s+for\s+me\b",
+        ),
     )
+)
+# "keep your answers ...", "make the replies ...", "keep your tone ...": about every answer
+_YOUR_ANSWERS: Final = (
+    rf"(?:\b(?:keep|make)\s+(?:your\s+|the\s+)?{_ANSWERS}|\bkeep\s+your\s+(?:tone|language))"
 )
 _STYLE_PATTERNS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
     (value, re.compile(pattern, _I))
@@ -969,6 +1320,84 @@ _STYLE_PATTERNS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
         ("simplified", r"\bexplain\s+(?:things|everything|stuff)\s+(?:simply|plainly)\b"),
         ("simplified", r"\buse\s+(?:simple|plain|easy)\s+(?:words|language|english|terms)\b"),
         ("simplified", r"\bkeep\s+(?:things|everything|it\s+all)\s+simple\b"),
+        # "keep your answers casual", "keep explanations simple"
+        (
+            "casual",
+            rf"{_YOUR_ANSWERS}\s+(?:\w+\s+)?"
+            r"(?:casual|informal|relaxed|chill|friendly)\b",
+        ),
+        (
+            "formal",
+            rf"{_YOUR_ANSWERS}\s+(?:\w+\s+)?"
+            r"(?:formal|professional)\b",
+        ),
+        (
+            "simplified",
+            rf"{_YOUR_ANSWERS}\s+(?:\w+\s+)?"
+            r"(?:simple|plain|basic|jargon-free)\b",
+        ),
+        (
+            "technical",
+            rf"{_YOUR_ANSWERS}\s+(?:\w+\s+)?"
+            r"technical\b",
+        ),
+        # "I would prefer that you address me formally", "kindly respond in a formal manner"
+        (
+            "formal",
+            r"\b(?:address|speak\s+to|talk\s+to|write\s+to|treat)\s+me\s+(?:more\s+)?formally\b"
+            r"|\b(?:respond|reply|answer|write|speak|talk)\s+(?:to\s+me\s+)?(?:in\s+)?(?:a\s+)?"
+            r"(?:more\s+)?(?:formal|professional)\s+(?:manner|way|tone|register|style)\b",
+        ),
+        (
+            "casual",
+            r"\b(?:talk|speak|write|respond|reply|answer)\s+(?:to\s+me\s+)?(?:more\s+)?"
+            r"(?:casually|informally)\b"
+            r"|\b(?:respond|reply|answer|write|speak|talk)\s+(?:to\s+me\s+)?(?:in\s+)?(?:a\s+)?"
+            r"(?:more\s+)?(?:casual|informal|relaxed|friendly)\s+(?:manner|way|tone|register"
+            r"|style)\b"
+            # "talk to me like a normal person", "no need to be formal with me"
+            r"|\btalk\s+to\s+me\s+like\s+(?:a|an|you\s+would\s+to\s+a)\s+(?:normal\s+|regular\s+)?"
+            r"(?:person|friend|human|buddy|mate|pal)\b"
+            r"|\bno\s+need\s+to\s+be\s+(?:so\s+)?(?:formal|polite)(?:\s+with\s+me\b"
+            r"|\s*(?:[.!,;:]|$))"
+            r"|\b(?:you\s+can|feel\s+free\s+to)\s+be\s+(?:casual|informal)\b",
+        ),
+        # "formal in all your replies"
+        (
+            "formal",
+            rf"\b(?:formal"
+            rf"|professional)\b[^.!?\n]{{0,30}}?\bin\s+(?:all\s+)?(?:of\s+)?your\s+{_ANSWERS}",
+        ),
+        (
+            "casual",
+            rf"\b(?:casual"
+            rf"|informal)\b[^.!?\n]{{0,30}}?\bin\s+(?:all\s+)?(?:of\s+)?your\s+{_ANSWERS}",
+        ),
+        # "just explain things in plain terms", "avoid jargon"
+        (
+            "simplified",
+            r"\bexplain\s+(?:things|everything|stuff)\s+(?:to\s+me\s+)?(?:in|using|with)\s+"
+            r"(?:plain|simple|layman'?s?|easy|everyday|basic)\s+(?:terms|words|language|english)\b"
+            r"|\b(?:avoid|no|without|skip|minimal|minimum)\s+(?:the\s+|any\s+)?(?:technical\s+)?"
+            r"jargon\b(?!\s+(?:in|for)\s+(?:the|this|that|my|our|a|an|his|her|their)\b)",
+        ),
+        # "don't dumb it down", "don't simplify anything"
+        (
+            "technical",
+            r"\b(?:don't|do\s+not|no\s+need\s+to)\s+(?:dumb\s+(?:it|things|anything|stuff)\s+down"
+            r"|simplify\s+(?:anything|things|stuff|it\s+for\s+me))\b",
+        ),
+        # "technical answers are fine", "a casual tone is best"
+        (
+            "technical",
+            rf"\btechnical\s+(?:{_ANSWERS}|language|terms|details?|depth)\s+(?:is|are)\s+"
+            r"(?:fine|ok|okay|welcome|great|preferred|best)\b",
+        ),
+        (
+            "casual",
+            rf"\b(?:casual|informal)\s+(?:{_ANSWERS}|language|tone)\s+(?:is|are)\s+"
+            r"(?:fine|ok|okay|welcome|great|preferred|best)\b",
+        ),
     )
 )
 _CODE_PATTERNS: Final[tuple[tuple[bool, re.Pattern[str]], ...]] = tuple(
@@ -991,9 +1420,43 @@ _CODE_PATTERNS: Final[tuple[tuple[bool, re.Pattern[str]], ...]] = tuple(
             r"\b(?:skip|no|without|leave\s+out|spare\s+me)\s+(?:the\s+)?code\b[^.!?\n]{0,40}?"
             r"\b(?:concepts?|ideas?|explain|words)\b",
         ),
-        (False, r"\b(?:I\s+don't|I\s+do\s+not|never)\s+(?:want|need|like)\s+code\s+examples\b"),
+        (
+            False,
+            r"\b(?:I\s+don't|I\s+do\s+not|never)\s+(?:really\s+)?(?:want|need|like)\s+(?:any\s+)?"
+            r"code(?:\s+(?:examples?|snippets?|samples?)\b(?!\s+for\b)|\s*(?=[,.;!:]|$|\s+(?:please"
+            r"|pls|thanks|just|only|in\s+(?:your|the)\s+(?:answers|replies|responses))\b))",
+        ),
+        (
+            False,
+            r"\b(?:avoid|skip|leave\s+out|no)\s+(?:the\s+|any\s+)?code\s+(?:examples?\s+"
+            r"|snippets?\s+)?"
+            rf"in\s+(?:your\s+|the\s+)?{_ANSWERS}",
+        ),
+        # "Whenever you explain something, show me a code snippet", "always give code samples"
+        (
+            True,
+            r"\b(?:always|when(?:ever)?\s+(?:you\s+can|possible|you\s+\w+)|by\s+default"
+            r"|every\s+time"
+            r"|in\s+every\s+answer|from\s+now\s+on|in\s+general|going\s+forward)\b[^.!?\n]{0,40}?"
+            r"\b(?:include|show|give|add|provide|use|write|put|attach)\w*\s+(?:me\s+)?"
+            r"(?:(?!code\b)[\w-]+\s+){0,2}code\s+(?:examples?|snippets?|samples?)\b",
+        ),
+        (
+            True,
+            r"\b(?:include|show|give|add|provide"
+            r"|attach)\w*\s+(?:me\s+)?(?:(?!code\b)[\w-]+\s+){0,2}"
+            r"code\s+(?:examples?|snippets?|samples?)\b[^.!?\n]{0,40}?\b(?:whenever|always"
+            r"|every\s+time|from\s+now\s+on|going\s+forward|in\s+general|by\s+default)\b",
+        ),
+        (
+            True,
+            r"\bI\s+learn\s+(?:best|better|faster|more)\s+(?:from|with"
+            r"|through)\s+(?:\w+\s+)?code\b",
+        ),
     )
 )
+# "beginner" as typed, typos included: "begginer", "beginer".
+_BEGINNER: Final = r"(?:beg{1,2}in{1,2}er|novice|newbie|newb|noob|n00b)\b(?!')"
 _BEGINNER_MODIFIERS: Final = (
     r"(?:(?:a|an|still|just|only|very|really|pretty|fairly|quite|kind\s+of|sort\s+of|total"
     r"|complete|absolute|relatively|brand|super|totally|completely|basically|honestly"
@@ -1026,22 +1489,81 @@ _YEARS: Final = (
 _EXPERTISE_PATTERNS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
     (value, re.compile(pattern, _I))
     for value, pattern in (
-        ("beginner", rf"{_I_AM}\s+{_BEGINNER_MODIFIERS}(?:beginner|novice|newbie|noob)\b(?!\s*\?)"),
+        ("beginner", rf"{_I_AM}\s+{_BEGINNER_MODIFIERS}{_BEGINNER}(?!\s*\?)"),
         ("beginner", rf"{_I_AM}\s+{_BEGINNER_MODIFIERS}new\s+(?:to|at|with)\s+{_NOT_A_SUBJECT}"),
+        # "I'm 70 and new to smartphones", "I'm a nurse and totally new to Excel"
+        (
+            "beginner",
+            rf"{_I_AM}\s+[^.!?;\n]{{0,30}}?\band\s+{_BEGINNER_MODIFIERS}new\s+(?:to|at|with)\s+"
+            rf"{_NOT_A_SUBJECT}",
+        ),
+        # "this is my first time using Docker", "I've never programmed before"
+        (
+            "beginner",
+            r"\b(?:this\s+is|it's|it\s+is)\s+my\s+(?:very\s+)?first\s+time\s+(?:ever\s+)?(?:using"
+            r"|coding|programming|writing\s+code|touching|working\s+with|learning)\b",
+        ),
+        (
+            "beginner",
+            r"\bI(?:'ve|\s+have)\s+never\s+(?:programmed|coded|written\s+(?:a\s+line\s+of\s+)?code)"
+            r"\b(?:\s+(?:before|in\s+my\s+life|at\s+all|ever)\b|\s*(?:[.!,;:]|$))",
+        ),
         (
             "beginner",
             r"\bI(?:'ve|\s+have)?\s+just\s+started\s+(?:learning|coding|programming|using)\b",
         ),
         ("intermediate", rf"{_I_AM}\s+{_LEVEL_MODIFIERS}intermediate\b(?!\s*\?)"),
         ("intermediate", r"\bI'd\s+(?:say|call)\s+(?:I'm\s+|myself\s+)?(?:an?\s+)?intermediate"),
+        # "I'm somewhere in the middle with Rust"
+        (
+            "intermediate",
+            rf"{_I_AM}\s+(?:(?:somewhere|kind\s+of|sort\s+of|probably|roughly)\s+)?(?:in\s+the\s+"
+            r"middle|middle\s+of\s+the\s+road)\s+(?:with|at|in|when\s+it\s+comes\s+to)\b",
+        ),
+        # "I'd consider myself pretty advanced", "I would rate myself as a beginner"
+        *(
+            (
+                level,
+                r"\bI(?:'d|\s+would)?\s+(?:consider|call|rate|describe|class|count|see)\s+myself\s+"
+                rf"(?:as\s+)?{_LEVEL_MODIFIERS}(?:an?\s+)?{word}\b(?!\s*\?)",
+            )
+            for level, word in (
+                ("beginner", _BEGINNER),
+                ("intermediate", "intermediate"),
+                ("advanced", "advanced"),
+                ("expert", "expert"),
+            )
+        ),
+        # "Intermediate-level Spanish speaker here", "total beginner here"
+        *(
+            (
+                level,
+                rf"(?:^|(?<=[.!?\n]))\W*(?:an?\s+)?{_BEGINNER_MODIFIERS}{word}(?:[-\s]level)?\s+"
+                r"(?:[\w+#.-]+\s+){0,3}?(?:here|speaker|user|dev|developer|programmer|coder)\b"
+                r"(?!\s*\?)",
+            )
+            for level, word in (
+                ("beginner", _BEGINNER),
+                ("intermediate", "intermediate"),
+                ("advanced", "advanced"),
+                ("expert", "expert"),
+            )
+        ),
         ("advanced", rf"{_I_AM}\s+{_LEVEL_MODIFIERS}advanced\b(?!\s*\?)"),
         ("expert", rf"{_I_AM}\s+{_LEVEL_MODIFIERS}(?:an?\s+)?expert\b(?!\s*\?)"),
+        # "I know Postgres inside out"
+        (
+            "expert",
+            r"\bI\s+know\s+[^.!?\n]{1,30}?\b(?:inside\s+(?:and\s+)?out|like\s+the\s+back\s+of\s+my"
+            r"\s+hand)\b(?!\s*\?)",
+        ),
     )
 )
 # "I've worked in compilers for 15 years", "I have 12 years of experience with Go"
 _EXPERIENCE: Final[tuple[re.Pattern[str], ...]] = (
     re.compile(
-        r"\bI(?:'ve|\s+have)\s+(?:been\s+)?(?:worked|working|coded|coding|programmed|programming"
+        r"(?:\bI(?:'ve|\s+have)\s+|(?:^|(?<=[.!?,;:\n]))\s*(?=been\s))"
+        r"(?:been\s+)?(?:worked|working|coded|coding|programmed|programming"
         r"|used|using|done|doing|written|writing|built|building|taught|teaching|developed"
         r"|developing|practi[cs]ed|practi[cs]ing)\b[^.;!?\n]{0,50}?\bfor\s+(?:over\s+|more\s+than"
         rf"\s+|about\s+|almost\s+|nearly\s+|around\s+|the\s+(?:last|past)\s+)?{_YEARS}",
@@ -1053,6 +1575,26 @@ _EXPERIENCE: Final[tuple[re.Pattern[str], ...]] = (
         r"(?!\s*\?)",
         _I,
     ),
+)
+
+
+# "I've been a DBA for 12 years": a job held that long. Not "a member", "a vegetarian".
+_YEARS_AS: Final = re.compile(
+    r"(?:\bI(?:'ve|\s+have)\s+|(?:^|(?<=[.!?,;:\n]))\s*)been\s+(?:an?\s+)?(?:professional\s+)?"
+    r"(?P<job>(?:[\w-]+\s+){0,2}?(?:[\w-]+(?:er|or|ist|eer|ect)|dba|dev|sre|qa|ux|cpa|nurse"
+    r"|chef|cook|pilot|surgeon|physician|medic|paralegal|clerk|analyst|mechanic|electrician"
+    r"|plumber|machinist|technician|barista|dentist|pharmacist|radiologist|pediatrician"
+    r"|translator|librarian|architect|statistician|mathematician|economist))"
+    rf"\s+for\s+(?:over\s+|more\s+than\s+|about\s+|almost\s+|nearly\s+|around\s+)?{_YEARS}",
+    _I,
+)
+_NOT_A_JOB: Final[frozenset[str]] = _word_set(
+    """
+    member customer user subscriber fan follower reader viewer listener player supporter
+    vegetarian vegan smoker nonsmoker non-smoker drinker runner gamer owner renter tenant
+    homeowner voter donor patron lover sufferer survivor caregiver mother father parent
+    partner believer
+    """
 )
 
 
@@ -1081,8 +1623,19 @@ def _years(phrase: str) -> int:
     return int(number[0]) if number[0].isdigit() else _COUNT_WORDS.get(number[0], 0)
 
 
+# A word that every expertise rule needs; turns without one are skipped cheaply.
+_LEVEL_CUE: Final = re.compile(
+    r"beg|novice|newb|noob|n00b|intermediate|advanced|expert|middle|started|\bnew\s+(?:to|at"
+    r"|with)\b"
+    r"|first\s+time|never|inside|back\s+of\s+my\s+hand|\byears?\b|\byrs\b|decades?",
+    _I,
+)
+
+
 def _detect_expertise(text: str) -> str | None:
     """The level the user states for themself; ten years or more of practice reads as expert."""
+    if not _LEVEL_CUE.search(text):
+        return None
     level = _first_standing(text, _EXPERTISE_PATTERNS)
     if level:
         return level
@@ -1090,6 +1643,10 @@ def _detect_expertise(text: str) -> str | None:
         for match in pattern.finditer(text):
             if _years(match["years"]) >= 10:
                 return "expert"
+    for match in _YEARS_AS.finditer(text):
+        job = match["job"].casefold().split()
+        if _years(match["years"]) >= 10 and job[-1] not in _NOT_A_JOB:
+            return "expert"
     return None
 
 
@@ -1126,16 +1683,22 @@ _GATE_PATTERNS: Final[tuple[re.Pattern[str], ...]] = tuple(
         r"|lecture|freelance|consult|manage|lead|run|use|write|code|program|develop|build"
         r"|deploy|maintain|speak|read|live|reside|moved|relocated|joined|left|quit|switched"
         r"|dropped|migrated|graduated|retired|shipped|launched|finished|started|prefer|hate"
-        r"|struggle|always|never|go\s+by)\b",
+        r"|struggle|always|never|go\s+by|handle|oversee|supervise|coordinate|administer"
+        r"|specialize|specialise|grew\s+up)\b",
         rf"{_I_AM}\s+(?:(?:currently|now|still|also|actively|actually)\s+)*(?:working|studying"
         r"|teaching|employed|based|located|living|retired|unemployed|self-employed|freelancing"
         r"|pursuing|enrolled|majoring|building|making|developing|writing|creating|designing"
         r"|migrating|porting|rewriting|refactoring|maintaining|running|leading|managing"
         r"|launching|learning|researching|preparing|training|doing|using|handling|organi[sz]ing"
         r"|coordinating|supporting|hosting|responsible|in\s+charge|new|fluent|bilingual|native"
-        r"|from)\b"
-        # "I'm making pasta tonight" is a passing activity
-        r"(?![^.!?\n]*\b(?:tonight|today|tomorrow|this\s+(?:morning|afternoon|evening|weekend)))",
+        r"|from|putting\s+together|part\s+of|with\s+(?-i:[A-Z])\w*)\b"
+        # "I'm making pasta tonight", "I'm writing an email to my boss" are passing activities
+        r"(?![^.!?\n]*\b(?:tonight|today|tomorrow|this\s+(?:morning|afternoon|evening|weekend)))"
+        r"(?!(?:(?<=writing)|(?<=making)|(?<=preparing)|(?<=creating)|(?<=doing))\s+(?:an?|the"
+        r"|this|my|some)\s+(?:[\w-]+\s+)?(?:e-?mails?|messages?|letters?|texts?|repl(?:y|ies)"
+        r"|presentations?|speech|toast|posts?|tweets?|cards?|lists?|notes?|cakes?|dinner|lunch"
+        r"|breakfast|pasta|salad|soup|plans?|playlist|decision|mistake|calls?|reservation|booking"
+        r"|appointment|budget|resume|cv|cover\s+letter)\b)",
         r"\bwe(?:'re|\s+are)\s+(?:a|an|all|mostly|on|using|moving|migrating|switching|building"
         r"|launching|developing|making|working|starting|running)\b",
         r"(?:^|[.!?]\s+)(?:(?:currently|now|still|also)\s+)?(?:working\s+on|building|developing"
@@ -1145,7 +1708,33 @@ _GATE_PATTERNS: Final[tuple[re.Pattern[str], ...]] = tuple(
         r"\b(?:our|my)\s+(?:tech\s+)?(?:stack|codebase|setup|infra|infrastructure|pipeline"
         r"|platform|tooling|backend|frontend)\b",
         r"\b(?:right\s+now|these\s+days|lately|currently)\b[^.!?\n]{0,20}\b(?:I|we)\b",
+        # "I do payroll for a living", "I mainly do data viz", "I specialize in tax law"
+        r"\bfor\s+a\s+living\b|\bday\s+job\b|\bby\s+day\b"
+        r"|\bI\s+(?:mostly|mainly|primarily|usually|also|only)\s+do\b"
+        r"|\bI\s+(?:\w+\s+)?speciali[sz]e\s+in\b|\bI\s+focus\s+on\b"
+        r"|\bI(?:\s+own|\s+co-?own|\s+co-?founded|\s+founded|\s+started|'ve\s+got|\s+have)\s+"
+        r"(?:an?|my\s+own|the)\s+(?:[\w-]+\s+){0,2}"
+        r"(?:business|company|shop|store|bakery|restaurant|cafe|café|agency|studio|firm|practice"
+        r"|clinic|salon|startup|brand|farm|gym)\b",
+        # "Nurse here, quick question", "Freelance photographer here", "Retired teacher, 68"
+        r"(?:^|[.!?]\s+)\W*(?:an?\s+)?(?:(?!(?:is|are|was|were|it|the|this|that|click|tap|what|how"
+        r"|why|where|who|stuck|new|not|still|just|I|I'm|im|you|we|they|he|she)\b)[\w-]+\s+){1,3}"
+        r"here\b(?=\s*(?:[,.!:;\u2014\u2013-]|$))",
+        r"^\W*(?:retired|former|ex-\w+|freelance|self-employed|semi-retired)\s",
+        r"\bmy\s+(?:\w+\s+)?(?:tools?|editor|ide|workflow|languages?|os|laptop\s+setup)\s+(?:is"
+        r"|are)\b"
+        r"|\b(?:is|are)\s+my\s+(?:whole\s+)?(?:life|jam|thing|bread\s+and\s+butter|specialty"
+        r"|speciality|forte)\b",
         # --- struggles
+        r"\bmy\s+(?:biggest|main|greatest|constant|eternal|recurring|worst|usual)\s+(?:problem"
+        r"|issue"
+        r"|challenge|weakness|struggle|pain|headache|fear|blocker)\b|\bkill(?:s|ing)\s+me\b"
+        r"|\bI\s+can\s+never\b|\bget(?:ting)?\s+better\s+at\b|\bat\s+this\s+job\b"
+        r"|\bmy\s+current\s+job\b",
+        r"\b(?:confuses|trips|throws|loses)\s+me\b|\bI\s+(?:really\s+|kinda\s+)?(?:suck"
+        r"|stink)\s+at\b"
+        r"|\bI\s+(?:always\s+|still\s+|just\s+)?find\s+[^.!?\n]{1,30}?\b(?:hard|difficult|confusing"
+        r"|tricky|painful|overwhelming|intimidating)\b|\bnever\s+got\s+the\s+hang\b",
         r"\b(?:headache|nemesis|bane|nightmare|struggl\w*|frustrat\w*|annoy\w*|hate|can't\s+stand"
         r"|drives\s+me|hard\s+for\s+me|difficult\s+for\s+me|trouble\s+with|weak\s+spot"
         r"|always\s+(?:mess|screw|mix|forget|get)|keep\s+(?:messing|forgetting|getting)"
@@ -1162,7 +1751,8 @@ _GATE_PATTERNS: Final[tuple[re.Pattern[str], ...]] = tuple(
         r"|noob)\b",
         r"\bnew\s+to\b|\byears?\s+(?:of\s+)?experience\b|\bfor\s+(?:about\s+|over\s+|almost\s+"
         r"|nearly\s+|around\s+|more\s+than\s+|the\s+(?:last|past)\s+)?(?:\d+|a\s+few|several"
-        r"|many|a\s+couple\s+of|two|three|four|five|ten)\s+(?:years|decades)\b",
+        r"|many|a\s+couple\s+of|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+        r"|fifteen|twenty|thirty)\s+(?:years|decades)\b",
         r"\bI(?:'ve|\s+have)\s+never\s+(?:programmed|coded|used|written|done|worked|studied"
         r"|learned|learnt|touched)\b",
         r"\bself-taught\b|\b(?:\d+|a\s+few|two|three|couple\s+of)\s+(?:years|months|weeks)\s+in\b",
@@ -1170,9 +1760,13 @@ _GATE_PATTERNS: Final[tuple[re.Pattern[str], ...]] = tuple(
         r"(?:nothing|very\s+little|little|a\s+lot|a\s+bit)\s+about\b",
         # --- where the user is
         rf"{_I_AM}\s+(?:on|in)\b(?!\s+(?:a|an)\b)",
-        r"\b(?:living|based|located)\s+(?:in|out\s+of)\b",
+        r"\b(?:living|based|located)\s+(?:in|out\s+of)\b|\bwhere\s+I\s+(?:live|work|am\s+based"
+        r"|'m\s+based)\b|\b(?:work|working)\s+remotely\b|\b(?:flying|heading|going|driving"
+        r"|getting|coming)\s+(?:back\s+)?home\b",
+        rf"{_I_AM}\s+(?:an?\s+)?[\w-]+-based\b",
         # --- names
-        r"\bcalls?\s+me\b|\bgo\s+by\b|\bname(?:'s|\s+is)\b|\bit's\s+(?-i:[A-Z])|\bhere\s*,\s*but\b",
+        r"\bcalls?\s+me\b|\bgo\s+by\b|\baddress\s+me\b|\brefer\s+to\s+me\b|\bname(?:'s|\s+is)\b"
+        r"|\bit's\s+(?-i:[A-Z])|\bhere\s*,\s*but\b",
         r"^\W*(?-i:[A-Z][a-z]+)\s+is\s+fine\W*$",
         # --- languages
         rf"{_LANG}(?:'s|\s+is|\s+are)\s+(?:also\s+)?(?:my|fine|ok|okay)\b",
@@ -1187,6 +1781,8 @@ _GATE_PATTERNS: Final[tuple[re.Pattern[str], ...]] = tuple(
         r"\bbe\s+(?:as\s+|more\s+|less\s+|very\s+|super\s+)?(?:technical|formal|casual|brief"
         r"|concise|detailed|direct|blunt)\b",
         r"\b(?:this|that)\s+length\b|\bnot\s+too\s+(?:short|long)\b|\bhold\s+back\b",
+        r"\bI(?:'d|\s+would)\s+rather\b|\bbullet\s+points\b|\bskip\s+the\s+(?:pleasantries"
+        r"|small\s+talk|fluff|intros?|preamble)\b",
         r"\b(?:answers|replies|responses|explanations)\s+(?:are|were|have\s+been|tend\s+to\s+be)"
         r"\s+(?:too|a\s+bit|way|really|always|often)\b",
         r"\bI\s+(?:really\s+)?(?:like|love|prefer|hate|appreciate)\s+(?:it\s+)?when\s+you\b",
