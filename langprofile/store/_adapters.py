@@ -337,7 +337,9 @@ def _pg_cas(request: CompareAndPut) -> tuple[str, tuple[Any, ...]]:
     return _PG_UPDATE, (Jsonb(request.value), prefix, request.key, str(request.expected))
 
 
-_ADAPTERS: weakref.WeakKeyDictionary[BaseStore, Adapter] = weakref.WeakKeyDictionary()
+# Keyed by id: a store need not be hashable or weak-referenceable. Adapters are held weakly, so a
+# store is released once nothing uses it; while anything does, everyone gets the same adapter.
+_ADAPTERS: weakref.WeakValueDictionary[int, Adapter] = weakref.WeakValueDictionary()
 _ADAPTERS_LOCK = threading.Lock()
 
 
@@ -348,9 +350,9 @@ def adapter_for(store: BaseStore) -> Adapter:
     locking adapters really are process-wide.
     """
     with _ADAPTERS_LOCK:
-        adapter = _ADAPTERS.get(store)
-        if adapter is None:
-            adapter = _ADAPTERS[store] = _new_adapter(store)
+        adapter = _ADAPTERS.get(id(store))
+        if adapter is None or adapter.store is not store:
+            adapter = _ADAPTERS[id(store)] = _new_adapter(store)
         return adapter
 
 
