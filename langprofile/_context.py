@@ -35,6 +35,13 @@ def context_value(context: Any, config: Mapping[str, Any] | None, name: str) -> 
     return None
 
 
+def _flag(context: Any, name: str) -> bool:
+    if context is None:
+        return False
+    value = context.get(name) if isinstance(context, Mapping) else getattr(context, name, None)
+    return bool(value)
+
+
 def resolve_user_id(context: Any, config: Mapping[str, Any] | None) -> str:
     """The run's user id; ``MissingUserIdError`` naming both ways to pass one if absent."""
     user_id = context_value(context, config, "user_id")
@@ -61,6 +68,6 @@ def run_user(config: Mapping[str, Any] | None = None, context: Any = _FROM_RUN) 
             config = get_config()
         except RuntimeError:
             config = None
-    if context_value(context, config, "incognito"):
-        return None
+    if _flag(context, "incognito") or ((config or {}).get("configurable") or {}).get("incognito"):
+        return None  # either place may say so; a context default of False does not cancel it
     return resolve_user_id(context, config)

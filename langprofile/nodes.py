@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import queue
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -31,7 +33,6 @@ from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langprofile._context import run_user
 from langprofile.config import READ_TIMEOUT_S
 from langprofile.preamble import with_memories
-from langprofile.store._adapters import Adapter
 from langprofile.store.profiles import ProfileStore
 
 if TYPE_CHECKING:
@@ -52,6 +53,10 @@ class _DaemonPool:
 
     def __init__(self, size: int) -> None:
         self._size = size
+        self._reset()
+
+    def _reset(self) -> None:
+        # Also run in a forked child, which inherits the counters but not the threads.
         self._queue: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]]] = queue.SimpleQueue()
         self._started = 0
         self._lock = threading.Lock()
@@ -77,6 +82,8 @@ class _DaemonPool:
 
 
 _POOL = _DaemonPool(16)
+if hasattr(os, "register_at_fork"):  # pragma: no branch - absent on Windows
+    os.register_at_fork(after_in_child=_POOL._reset)
 
 
 async def _wait(awaitable: Any, seconds: float) -> Any:
@@ -169,60 +176,80 @@ class ProfileInjector(Runnable[Any, dict[str, Any]]):
             )
         return ""
 
-    def _block(self, adapter: Adapter, user_id: str, query: str | None) -> str:
-        # `adapter` was resolved by the caller: this may run on a pool thread, where the running
-        # graph's store (ProfileStore(None)) cannot be looked up.
-        block = self.profiles._preamble_on(adapter, user_id)
+    def _bounded(self, fn: Callable[[], T], inline: bool, timeout: float | None) -> T:
+        """Run ``fn`` inline, or on the read pool for at most ``timeout`` seconds."""
+        if timeout is None or inline:
+            return fn()
+        future = _POOL.submit(fn)
+        try:
+            return future.result(max(timeout, 0.0))
+        finally:
+            future.cancel()  # a read still queued is dropped rather than run late
+
+    def read(self, user_id: str, query: str | None = None) -> str:
+        """The block for ``user_id``, or ``""`` when there is none or the read failed/timed out.
+
+        ``query`` (the user's last message) picks the memories to list when ``memories`` is on;
+        they get what is left of ``read_timeout`` after the profile read, and a memory search
+        that fails or runs out of time leaves the block without memories.
+        """
+        # Resolved here: the read may run on a pool thread, where the running graph's store
+        # (ProfileStore(None)) cannot be looked up.
+        adapter = self.profiles._adapter_now()
+        started = time.monotonic()
+        try:
+            block = self._bounded(
+                lambda: self.profiles._preamble_on(adapter, user_id),
+                adapter.inline_sync_reads,
+                self.read_timeout,
+            )
+        except Exception as exc:
+            return self._skip(user_id, exc)
         if not (self.memories and block):
             return block
         from langprofile.extraction.memories import search_memories
 
+        left = (
+            None if self.read_timeout is None else self.read_timeout - (time.monotonic() - started)
+        )
         try:
-            found = search_memories(adapter.store, user_id, query, limit=self.memories)
+            found = self._bounded(
+                lambda: search_memories(adapter.store, user_id, query, limit=self.memories),
+                False,
+                left,
+            )
         except Exception as exc:  # memories are an extra: never lose the profile over them
             self._skip(user_id, exc, what="memory search")
             return block
         return with_memories(block, found, max_tokens=self.memory_tokens)
 
-    async def _ablock(self, user_id: str, query: str | None) -> str:
-        block = await self.profiles.apreamble(user_id)
+    async def aread(self, user_id: str, query: str | None = None) -> str:
+        """Async twin of :meth:`read`."""
+        adapter = self.profiles._adapter_now()
+        started = time.monotonic()
+        try:
+            read = self.profiles.apreamble(user_id)
+            if self.read_timeout is None or adapter.inline_async_reads:
+                block = await read
+            else:
+                block = str(await _wait(read, self.read_timeout))
+        except Exception as exc:
+            return self._skip(user_id, exc)
         if not (self.memories and block):
             return block
         from langprofile.extraction.memories import asearch_memories
 
+        search = asearch_memories(adapter.store, user_id, query, limit=self.memories)
         try:
-            found = await asearch_memories(self.profiles.store, user_id, query, limit=self.memories)
+            if self.read_timeout is None:
+                found = await search
+            else:
+                left = self.read_timeout - (time.monotonic() - started)
+                found = await _wait(search, max(left, 0.001))
         except Exception as exc:
             self._skip(user_id, exc, what="memory search")
             return block
         return with_memories(block, found, max_tokens=self.memory_tokens)
-
-    def read(self, user_id: str, query: str | None = None) -> str:
-        """The block for ``user_id``, or ``""`` when there is none or the read failed/timed out.
-
-        ``query`` (the user's last message) picks the memories to list when ``memories`` is on.
-        """
-        adapter = self.profiles._adapter_now()
-        try:
-            if self.read_timeout is None or (adapter.inline_sync_reads and not self.memories):
-                return self._block(adapter, user_id, query)
-            future = _POOL.submit(lambda: self._block(adapter, user_id, query))
-            try:
-                return future.result(self.read_timeout)
-            finally:
-                future.cancel()  # a read still queued is dropped rather than run late
-        except Exception as exc:
-            return self._skip(user_id, exc)
-
-    async def aread(self, user_id: str, query: str | None = None) -> str:
-        """Async twin of :meth:`read`."""
-        adapter = self.profiles._adapter_now()
-        try:
-            if self.read_timeout is None or (adapter.inline_async_reads and not self.memories):
-                return await self._ablock(user_id, query)
-            return str(await _wait(self._ablock(user_id, query), self.read_timeout))
-        except Exception as exc:
-            return self._skip(user_id, exc)
 
     # --- node ---------------------------------------------------------------------------
     def _update(self, state: Any, block: str) -> dict[str, Any]:

@@ -202,3 +202,176 @@ def test_agent_tool_writes_are_counted() -> None:
     agent = create_agent(chat, tools=learner.tools(), context_schema=Context)
     agent.invoke({"messages": [HumanMessage("I'm a chef")]}, context=Context("cy"))
     assert learner.metrics("cy")["updates_applied"] == 1
+
+
+# --- second review --------------------------------------------------------------------------
+
+
+def test_busy_scheduler_waits_instead_of_spinning(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    from langprofile.extraction._scheduler import Scheduler
+
+    release = threading.Event()
+    scheduler: Scheduler[int] = Scheduler(
+        run=lambda user, work: release.wait(10),
+        merge=lambda a, b: a + b,
+        on_failure=lambda user, exc: None,
+        debounce=0,
+        max_wait=0,
+        workers=1,
+    )
+    calls = {"n": 0}
+    original = scheduler._take_due
+
+    def counting(now: float) -> Any:
+        calls["n"] += 1
+        return original(now)
+
+    monkeypatch.setattr(scheduler, "_take_due", counting)
+    scheduler.submit("a", 1)  # occupies the only worker
+    time.sleep(0.05)
+    scheduler.submit("b", 1)  # due at once, but no worker is free
+    time.sleep(0.3)
+    busy_checks = calls["n"]
+    release.set()
+    assert scheduler.flush(5)
+    assert busy_checks < 20, busy_checks  # a spinning loop checks hundreds of thousands of times
+
+
+def test_a_job_raising_a_base_exception_does_not_wedge_the_user() -> None:
+    from langprofile.extraction._scheduler import Scheduler
+
+    class Boom(BaseException):
+        pass
+
+    seen: list[BaseException] = []
+
+    def run(user: str, work: int) -> None:
+        raise Boom
+
+    scheduler: Scheduler[int] = Scheduler(
+        run=run,
+        merge=lambda a, b: a + b,
+        on_failure=lambda u, e: seen.append(e),
+        debounce=0,
+        max_wait=0,
+    )
+    scheduler.submit("a", 1)
+    assert scheduler.flush(5)
+    scheduler.discard("a")  # returns: nothing is left running
+    assert [type(e) for e in seen] == [Boom]  # final at once, not retried
+
+
+def test_idle_scheduler_thread_ends() -> None:
+    import time
+
+    profiles = ProfileStore(InMemoryStore())
+    learner = ProfileLearner(profiles, debounce=0)
+    learner.invoke(
+        {"messages": [HumanMessage("I'm Ute Berg.", id="1")]}, {"configurable": {"user_id": "u"}}
+    )
+    assert learner.flush(5)
+    deadline = time.monotonic() + 5
+    while learner._scheduler._thread is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert learner._scheduler._thread is None
+
+
+async def test_many_async_writers_on_an_executor_backed_store_finish() -> None:
+    import asyncio
+
+    class ExecutorStore(BaseStore):
+        """A sync store made async the usual way: abatch in the default executor."""
+
+        def __init__(self) -> None:
+            self.inner = InMemoryStore()
+
+        def batch(self, ops: Iterable[Op]) -> list[Result]:
+            return self.inner.batch(ops)
+
+        async def abatch(self, ops: Iterable[Op]) -> list[Result]:
+            return await asyncio.get_running_loop().run_in_executor(None, self.batch, list(ops))
+
+    profiles = ProfileStore(ExecutorStore(), schema=Wide)
+    await asyncio.wait_for(
+        asyncio.gather(*(profiles.aupdate("alice", {f"f{i % 16}": i}) for i in range(32))), 30
+    )
+    record = await profiles.aget("alice")
+    assert record is not None
+
+
+def test_forget_is_not_undone_by_the_next_turn_of_the_thread() -> None:
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    profiles = ProfileStore(InMemoryStore())
+    learner = ProfileLearner(profiles, debounce=0)
+    graph = _stateless(profiles, learner, checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "t"}}
+    graph.invoke({"messages": [HumanMessage("I live in Lisbon.")]}, config, context=Context("z"))
+    assert learner.flush(5)
+    assert profiles.get("z") is not None
+    learner.forget("z")
+    graph.invoke({"messages": [HumanMessage("What's a good book?")]}, config, context=Context("z"))
+    assert learner.flush(5)
+    assert profiles.get("z") is None
+
+
+def test_slow_memory_search_keeps_the_profile_block() -> None:
+    import time
+
+    class SlowSearch(_Opaque):
+        def batch(self, ops: Iterable[Op]) -> list[Result]:
+            ops = list(ops)
+            if any(isinstance(op, SearchOp) for op in ops):
+                time.sleep(2)
+            return self.inner.batch(ops)
+
+    profiles = ProfileStore(SlowSearch(InMemoryStore()))
+    profiles.update("al", {"name": "Al"})
+    started = time.monotonic()
+    block = ProfileInjector(profiles, memories=3, read_timeout=0.3).read("al", "hi")
+    assert block == profiles.preamble("al") != ""
+    assert time.monotonic() - started < 1.5
+
+
+def test_incognito_in_configurable_wins_over_a_context_default() -> None:
+    from langprofile._context import run_user
+
+    @dataclass
+    class Ctx:
+        user_id: str
+        incognito: bool = False
+
+    assert run_user({"configurable": {"incognito": True}}, Ctx("al")) is None
+    assert run_user({"configurable": {}}, Ctx("al", incognito=True)) is None
+    assert run_user({"configurable": {}}, Ctx("al")) == "al"
+
+
+def test_memories_go_to_the_collections_own_store() -> None:
+    from langprofile import create_memory_collection
+    from langprofile.testing import tool_call_step
+
+    profile_store, memory_store = InMemoryStore(), InMemoryStore()
+    model = ScriptedChatModel(script=[tool_call_step("Memory", {"content": "Keeps bees"})])
+    learner = ProfileLearner(
+        ProfileStore(profile_store),
+        debounce=0,
+        memories=create_memory_collection(model, store=memory_store),
+    )
+    learner.learn("bo", [HumanMessage("I'm Bo Lind, a beekeeper.")])
+    assert memory_store.search(memories_namespace("bo"))
+    assert not profile_store.search(memories_namespace("bo"))
+
+
+def test_a_conversation_passed_again_is_not_repeated_in_the_prompt() -> None:
+    from langprofile.testing import create_step
+
+    extractor = ScriptedChatModel(script=[create_step(name="Di")], cycle=True)
+    learner = ProfileLearner(ProfileStore(InMemoryStore()), extractor, mode="manual")
+    talk = [HumanMessage("What's 2+2?", id="q")]
+    learner.learn("di", talk)
+    learner.learn("di", [*talk, HumanMessage("I'm Di Ross.", id="n")])
+    prompt = "\n".join(str(m.content) for m in extractor.calls[-1])
+    assert prompt.count("What's 2+2?") == 1

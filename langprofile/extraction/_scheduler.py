@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import logging
+import os
 import threading
 import time
 import weakref
@@ -26,6 +27,17 @@ __all__ = ["Scheduler"]
 logger = logging.getLogger("langprofile")
 
 W = TypeVar("W")
+
+_SCHEDULERS: weakref.WeakSet[Scheduler[Any]] = weakref.WeakSet()
+
+
+def _reset_after_fork() -> None:
+    for scheduler in list(_SCHEDULERS):
+        scheduler._after_fork()
+
+
+if hasattr(os, "register_at_fork"):  # pragma: no branch - absent on Windows
+    os.register_at_fork(after_in_child=_reset_after_fork)
 
 
 @dataclass
@@ -73,6 +85,15 @@ class Scheduler(Generic[W]):
         ref = weakref.ref(self)
         # Finish what was submitted when the interpreter exits normally, within a bound.
         atexit.register(lambda: (s := ref()) is not None and s.flush(timeout=s._exit_timeout))
+        _SCHEDULERS.add(self)
+
+    def _after_fork(self) -> None:
+        """In a forked child: no threads came along, and the parent still owns its work."""
+        self._cond = threading.Condition()
+        self._users = {}
+        self._busy = 0
+        self._flushing = 0
+        self._thread = None
 
     def submit(self, user_id: str, work: W) -> None:
         """Schedule ``work`` for ``user_id``; returns at once (safe to call from a coroutine)."""
@@ -103,8 +124,16 @@ class Scheduler(Generic[W]):
     def _loop(self) -> None:
         while True:
             with self._cond:
+                if not self._users and not self._busy:
+                    # Idle: end the thread (submit starts another), so an unused scheduler is
+                    # not kept alive by its own loop.
+                    self._thread = None
+                    return
+                if self._busy >= self._workers:
+                    self._cond.wait()  # a finishing worker notifies
+                    continue
                 now = time.monotonic()
-                picked = self._take_due(now) if self._busy < self._workers else None
+                picked = self._take_due(now)
                 if picked is None:
                     dues = [
                         s.pending.due for s in self._users.values() if s.pending and not s.running
@@ -112,27 +141,39 @@ class Scheduler(Generic[W]):
                     self._cond.wait(max(0.0, min(dues) - now) if dues else None)
                     continue
                 self._busy += 1
-            threading.Thread(
-                target=self._execute, args=picked, name="langprofile-extract", daemon=True
-            ).start()
+            try:
+                threading.Thread(
+                    target=self._execute, args=picked, name="langprofile-extract", daemon=True
+                ).start()
+            except BaseException as exc:  # e.g. no more threads: fail this run, keep looping
+                with self._cond:
+                    self._busy -= 1
+                    self._finish(*picked, exc, final=True)
+                    self._cond.notify_all()
 
     def _execute(self, user_id: str, slot: _Slot[W]) -> None:
         failed: BaseException | None = None
+        final = False
         try:
             self._run(user_id, slot.work)
         except Exception as exc:
             failed = exc
-        with self._cond:
-            self._busy -= 1
-            self._finish(user_id, slot, failed)
-            self._cond.notify_all()
+        except BaseException as exc:  # e.g. SystemExit from a callback: final, never retried
+            failed, final = exc, True
+        finally:
+            with self._cond:
+                self._busy -= 1
+                self._finish(user_id, slot, failed, final=final)
+                self._cond.notify_all()
 
-    def _finish(self, user_id: str, slot: _Slot[W], failed: BaseException | None) -> None:
+    def _finish(
+        self, user_id: str, slot: _Slot[W], failed: BaseException | None, *, final: bool = False
+    ) -> None:
         state = self._users[user_id]
         state.running = False
         if failed is not None:
             self._on_failure(user_id, failed)
-            if slot.attempt + 1 < self.retries:
+            if not final and slot.attempt + 1 < self.retries:
                 now = time.monotonic()
                 retry = _Slot(
                     slot.work, now, now + min(30.0, 0.5 * 2**slot.attempt), slot.attempt + 1

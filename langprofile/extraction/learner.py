@@ -31,6 +31,7 @@ from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field, create_model
 
 from langprofile._context import context_value, run_user
+from langprofile.errors import ConcurrentUpdateError, StoreWriteError
 from langprofile.extraction._scheduler import Scheduler
 from langprofile.extraction.detector import SignalDetector
 from langprofile.extraction.manager import ExtractionResult, ProfileManager, create_profile_manager
@@ -259,7 +260,10 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         # Turns the gate skipped are kept as context for the user's next extraction, so an
         # extraction always sees every message since the previous one.
         with self._carry_lock:
-            context = (self._carry.get(user_id, []) + work.fresh)[-self.max_messages :]
+            carried = self._carry.get(user_id, [])
+        held = {m.id for m in carried if m.id} | {id(m) for m in carried}
+        context = [*carried, *(m for m in work.fresh if m.id not in held and id(m) not in held)]
+        context = context[-self.max_messages :]
         if direct:
             screened = screen(direct, policy=self.policy)
             for reason in screened.discarded.values():
@@ -340,13 +344,14 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         return await self._scheduler.aflush(timeout)
 
     def _drop(self, user_id: str) -> None:
-        """Forget what this learner holds about ``user_id`` and let any running work finish."""
+        """Forget what this learner holds about ``user_id`` and let any running work finish.
+
+        The cursors stay: they mark the thread history as seen, so the user's next message
+        does not teach the erased facts again from the old turns.
+        """
         self._scheduler.discard(user_id)
         with self._carry_lock:
             self._carry.pop(user_id, None)
-        with self._cursor_lock:
-            for key in [k for k in self._cursors if k[0] == user_id]:
-                del self._cursors[key]
 
     def forget(self, user_id: str) -> int:
         """Erase the user everywhere: pending learning, held messages, and the store.
@@ -417,19 +422,34 @@ def _update_tool(learner: ProfileLearner) -> BaseTool:
             out += f" The user set {', '.join(sorted(suggested))} themself; left as a suggestion."
         return out + note
 
+    def _unsaved(user_id: str, exc: Exception) -> str:
+        # The agent's turn goes on: a store outage is reported to the model, not raised.
+        logger.warning(
+            "update_user_profile for %r failed (%s: %s)", user_id, type(exc).__name__, exc
+        )
+        learner._metrics.fail(user_id, type(exc).__name__)
+        return "The profile could not be saved right now; nothing was written."
+
     def update_user_profile(changes: BaseModel) -> str:
         user_id, clean, note = _prepare(_given(changes))
         if user_id is None or not clean:
             return note or "Nothing to save."
-        flow = profiles._changes_flow(user_id, clean, "agent")
-        return _report(user_id, drive(flow, profiles.handler()), note)
+        try:
+            outcome = drive(profiles._changes_flow(user_id, clean, "agent"), profiles.handler())
+        except (StoreWriteError, ConcurrentUpdateError) as exc:
+            return _unsaved(user_id, exc)
+        return _report(user_id, outcome, note)
 
     async def aupdate_user_profile(changes: BaseModel) -> str:
         user_id, clean, note = _prepare(_given(changes))
         if user_id is None or not clean:
             return note or "Nothing to save."
-        flow = profiles._changes_flow(user_id, clean, "agent")
-        return _report(user_id, await adrive(flow, profiles.handler()), note)
+        try:
+            flow = profiles._changes_flow(user_id, clean, "agent")
+            outcome = await adrive(flow, profiles.handler())
+        except (StoreWriteError, ConcurrentUpdateError) as exc:
+            return _unsaved(user_id, exc)
+        return _report(user_id, outcome, note)
 
     # The fields sit under one `changes` argument so that a field the model left out (keep it)
     # stays distinguishable from one it set to null (clear it).

@@ -42,6 +42,7 @@ from langprofile.config import (
     MEMORIES_LEAF,
     USERS_ROOT,
 )
+from langprofile.errors import MissingStoreError
 from langprofile.extraction.policy import find_sensitive
 from langprofile.pipeline.bounds import bound_value
 from langprofile.store._ops import Flow, Handler, adrive, drive, io
@@ -277,7 +278,7 @@ def _resolve_store(store: BaseStore | None, owner: str) -> BaseStore:
     except RuntimeError:
         found = None
     if found is None:
-        raise RuntimeError(
+        raise MissingStoreError(
             f"{owner} was created without a store, so it uses the store of the running graph, "
             "but none is available here: compile the graph with `store=...` (langgraph dev "
             "provides one), or pass one explicitly, e.g. store=InMemoryStore()"
@@ -383,7 +384,11 @@ class MemoryCollection:
         """The extraction; ``store`` overrides the collection's (resolved by a caller that can
         still see the running graph's store)."""
         namespace = memories_namespace(user_id)
-        store = store or _resolve_store(self._store, "create_memory_collection(...)")
+        # The collection's own store wins: its langmem manager reads existing memories there.
+        if self._store is not None:
+            store = self._store
+        elif store is None:
+            store = _resolve_store(None, "create_memory_collection(...)")
         manager = self._manager if self._manager is not None else self._build(store)
         turns = convert_to_messages(messages)
         if not turns:

@@ -119,17 +119,15 @@ class Adapter:
 async def _acquire(lock: threading.Lock) -> None:
     """Take a thread lock from a coroutine without blocking the event loop.
 
-    Sync writers in other threads share these locks, so an ``asyncio.Lock`` would not do. If the
-    waiting task is cancelled, the lock it would have got is released as soon as it is taken.
+    Sync writers in other threads share these locks, so an ``asyncio.Lock`` would not do. The
+    lock is only ever held for one get-compare-put, so waiting is short: poll with back-off
+    rather than park a thread per waiter (parked waiters could exhaust the default executor the
+    holder itself needs). A cancelled waiter holds nothing.
     """
-    if lock.acquire(blocking=False):
-        return
-    waiter = asyncio.ensure_future(asyncio.to_thread(lock.acquire))
-    try:
-        await asyncio.shield(waiter)
-    except asyncio.CancelledError:
-        waiter.add_done_callback(lambda _: lock.release())
-        raise
+    delay = 0.0005
+    while not lock.acquire(blocking=False):
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.02)
 
 
 def _version(value: Any) -> int | None:
