@@ -243,11 +243,8 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
     async def ainvoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> dict[str, Any]:
-        """Async twin of :meth:`invoke` (the work runs on a worker thread, off the event loop)."""
-        found = self._turn(input, config)
-        if found is not None:
-            self._scheduler.submit(*found)
-        return {}
+        """Async twin of :meth:`invoke`: the node does no I/O, the work runs on a worker thread."""
+        return self.invoke(input, config, **kwargs)
 
     # --- the background work ---------------------------------------------------------------
     def _merge(self, old: _Work, new: _Work) -> _Work:

@@ -209,22 +209,25 @@ def settle(
     return _finish(out, now)
 
 
-def pin_paragraph(value: Mapping[str, Any], text: str, now: dt.datetime) -> dict[str, Any]:
-    """Store a user-authored paragraph and pin it (``text`` is already cleaned and bounded)."""
+def _set_paragraph(
+    value: Mapping[str, Any], text: str, provenance: Provenance, now: dt.datetime
+) -> dict[str, Any]:
     out = dict(value)
     out["paragraph"] = text
-    out["provenance"] = (Provenance.USER_AUTHORED if text else Provenance.EMPTY).value
+    out["provenance"] = (provenance if text else Provenance.EMPTY).value
+    # Whoever sets the paragraph now has decided; a pending proposal for it is moot.
     out["suggestions"] = [s for s in value.get("suggestions", []) if s["kind"] != "paragraph"]
     return _finish(out, now)
+
+
+def pin_paragraph(value: Mapping[str, Any], text: str, now: dt.datetime) -> dict[str, Any]:
+    """Store a user-authored paragraph and pin it (``text`` is already cleaned and bounded)."""
+    return _set_paragraph(value, text, Provenance.USER_AUTHORED, now)
 
 
 def unpin(value: Mapping[str, Any], candidate: str, now: dt.datetime) -> dict[str, Any]:
     """Release the pin: the paragraph becomes the verbalization of the fields again."""
-    out = dict(value)
-    out["paragraph"] = candidate
-    out["provenance"] = (Provenance.EVOLVED if candidate else Provenance.EMPTY).value
-    out["suggestions"] = [s for s in value.get("suggestions", []) if s["kind"] != "paragraph"]
-    return _finish(out, now)
+    return _set_paragraph(value, candidate, Provenance.EVOLVED, now)
 
 
 def find_suggestion(value: Mapping[str, Any], suggestion_id: str) -> dict[str, Any] | None:
