@@ -354,29 +354,21 @@ def adapter_for(store: BaseStore) -> Adapter:
         return adapter
 
 
+# Backend classes by the module that defines them. Only modules the process has imported are
+# consulted: a store cannot be an instance of a class never loaded, and the extras stay optional.
+_BACKENDS: tuple[tuple[str, str, type[Adapter]], ...] = (
+    ("langgraph.store.sqlite.aio", "AsyncSqliteStore", AsyncSqliteAdapter),
+    ("langgraph.store.sqlite.base", "SqliteStore", SqliteAdapter),
+    ("langgraph.store.postgres.aio", "AsyncPostgresStore", AsyncPostgresAdapter),
+    ("langgraph.store.postgres.base", "PostgresStore", PostgresAdapter),
+)
+
+
 def _new_adapter(store: BaseStore) -> Adapter:
     if isinstance(store, InMemoryStore):
         return MemoryAdapter(store)
-    # Only look at backends the process has imported: a store cannot be an instance of a class
-    # whose module was never loaded, and this keeps the extras optional.
-    if "langgraph.store.sqlite.aio" in sys.modules:
-        from langgraph.store.sqlite.aio import AsyncSqliteStore
-
-        if isinstance(store, AsyncSqliteStore):
-            return AsyncSqliteAdapter(store)
-    if "langgraph.store.sqlite.base" in sys.modules:
-        from langgraph.store.sqlite import SqliteStore
-
-        if isinstance(store, SqliteStore):
-            return SqliteAdapter(store)
-    if "langgraph.store.postgres.aio" in sys.modules:
-        from langgraph.store.postgres.aio import AsyncPostgresStore
-
-        if isinstance(store, AsyncPostgresStore):
-            return AsyncPostgresAdapter(store)
-    if "langgraph.store.postgres.base" in sys.modules:
-        from langgraph.store.postgres import PostgresStore
-
-        if isinstance(store, PostgresStore):
-            return PostgresAdapter(store)
+    for module_name, class_name, adapter in _BACKENDS:
+        backend = getattr(sys.modules.get(module_name), class_name, None)
+        if isinstance(backend, type) and isinstance(store, backend):
+            return adapter(store)
     return Adapter(store)
