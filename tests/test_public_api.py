@@ -87,3 +87,11 @@ def test_sync_and_async_twins_exist() -> None:
     ]:
         assert callable(getattr(langprofile.ProfileStore, name))
         assert callable(getattr(langprofile.ProfileStore, "a" + name))
+
+
+def test_every_public_name_is_documented_in_the_readme() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    missing = [n for n in langprofile.__all__ if n != "__version__" and f"`{n}`" not in readme]
+    assert missing == []

@@ -318,7 +318,7 @@ def test_forget_is_not_undone_by_the_next_turn_of_the_thread() -> None:
     assert profiles.get("z") is None
 
 
-def test_slow_memory_search_keeps_the_profile_block() -> None:
+def test_slow_memory_search_keeps_the_profile_block(caplog: pytest.LogCaptureFixture) -> None:
     import time
 
     class SlowSearch(_Opaque):
@@ -330,10 +330,11 @@ def test_slow_memory_search_keeps_the_profile_block() -> None:
 
     profiles = ProfileStore(SlowSearch(InMemoryStore()))
     profiles.update("al", {"name": "Al"})
-    started = time.monotonic()
-    block = ProfileInjector(profiles, memories=3, read_timeout=0.3).read("al", "hi")
+    with caplog.at_level(logging.WARNING, logger="langprofile"):
+        block = ProfileInjector(profiles, memories=3, read_timeout=0.3).read("al", "hi")
     assert block == profiles.preamble("al") != ""
-    assert time.monotonic() - started < 1.5
+    assert "memory search for user 'al' took longer" in caplog.text
+    assert "continuing without memories" in caplog.text
 
 
 def test_incognito_in_configurable_wins_over_a_context_default() -> None:
