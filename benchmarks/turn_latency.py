@@ -1,4 +1,4 @@
-"""Turn latency with background extraction, and extraction LLM calls per user turn.
+"""Turn latency with background extraction.
 
 Usage::
 
@@ -39,16 +39,8 @@ p95 is shown too: a turn whose CPU work coincides with an extraction's is slowed
 per process, and in async code one event loop), which shows in the tail more than the median.
 The ratios are only meaningful on an otherwise idle machine.
 
-**2. Extraction LLM calls per user turn** on the eval conversations
-(``../shared/eval/conversations.jsonl`` next to the repository, or ``$LANGPROFILE_EVAL_PATH``;
-a small built-in set when neither exists). Each conversation's user turns go through the
-``background`` graph, the assistant turns of the file being the model's replies, with a
-zero-latency extractor that records every call. Assumption: *the turns of one conversation
-arrive within the debounce window*, emulated with a debounce longer than the replay and a
-``flush()`` after each conversation. The pessimistic bound flushes after every turn with
-``debounce=0``. Reported: LLM extraction calls per user turn (target <= 1/3) and relevant turns
-left unextracted, i.e. labelled relevant turns whose text was in no extraction call's messages
-for that conversation (target 0).
+Extraction LLM calls per user turn are measured by ``benchmarks/detector_eval.py``, through
+the same learner, on the public and the held-out conversations.
 
 The pure measurement functions are imported by ``tests/test_benchmarks.py``.
 """
@@ -77,7 +69,6 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.store.base import BaseStore
-from langgraph.store.memory import InMemoryStore
 
 from langprofile import ProfileInjector, ProfileStore, UserProfile, aopen_store, open_store
 from langprofile.extraction.learner import ProfileLearner
@@ -99,10 +90,6 @@ VARIANTS = (BASELINE, BACKGROUND, SEED)
 TIMED = (*VARIANTS, NO_OVERLAP)
 APIS = ("sync", "async")
 LATENCY_TARGET = 1.05
-CALLS_PER_TURN_TARGET = 1 / 3
-#: Debounce for the eval replay: longer than any conversation takes to replay, so the turns of
-#: one conversation all fall within the window (and max_wait never cuts it short).
-REPLAY_WINDOW = 3600.0
 
 Conversation = Mapping[str, Any]
 Graph = Any  # a compiled StateGraph
@@ -608,122 +595,6 @@ def render_latency(result: LatencyResult) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# 2. Extraction LLM calls per user turn on the eval set
-# --------------------------------------------------------------------------------------------
-
-
-def counting_step(messages: list[BaseMessage]) -> AIMessage:
-    """A zero-cost extractor reply: create a profile, or patch the shown one with no change."""
-    if any("<instance id=" in str(m.content) for m in messages):
-        return patch_step()(messages)
-    return create_step(name="Alice Chen")
-
-
-@dataclass
-class ReplayResult:
-    """What replaying the eval conversations through the background graph cost."""
-
-    scenario: str
-    conversations: int = 0
-    user_turns: int = 0
-    relevant_turns: int = 0
-    turns_seen: int = 0
-    turns_skipped_by_gate: int = 0
-    extraction_runs: int = 0
-    llm_calls: int = 0
-    """Calls the extractor model received (what a provider would bill)."""
-    metrics_llm_calls: int = 0
-    """``learner.metrics()["llm_calls"]``: should equal ``llm_calls``."""
-    failures: int = 0
-    unextracted: list[str] = field(default_factory=list)
-    """Labelled relevant turns whose text was in no extraction call of their conversation."""
-
-    @property
-    def calls_per_turn(self) -> float:
-        """LLM extraction calls per user turn."""
-        return self.llm_calls / self.user_turns if self.user_turns else 0.0
-
-
-def replay(conversations: Sequence[Conversation], *, per_turn: bool) -> ReplayResult:
-    """Replay every conversation as its own user through the background graph (sync, memory).
-
-    ``per_turn=False``: debounce longer than the replay, ``flush()`` after each conversation
-    (the conversation's turns arrive within the debounce window). ``per_turn=True``:
-    ``debounce=0`` and ``flush()`` after every turn (the pessimistic bound).
-    """
-    profiles: ProfileStore[UserProfile] = ProfileStore(InMemoryStore())
-    extractor = ScriptedChatModel(script=[counting_step], cycle=True)
-    learner = ProfileLearner(
-        profiles,
-        extractor,
-        mode="always",
-        debounce=0.0 if per_turn else REPLAY_WINDOW,
-        max_wait=REPLAY_WINDOW,
-    )
-    scenario = "flush every turn (debounce=0)" if per_turn else "debounced per conversation"
-    result = ReplayResult(scenario)
-    for n, conversation in enumerate(conversations):
-        texts = _user_texts(conversation)
-        if not texts:
-            continue
-        replies = [t["content"] for t in conversation["turns"] if t["role"] == "assistant"]
-        chat = ScriptedChatModel(script=replies or ["ok"], cycle=True)
-        graph = injector_graph(profiles, chat, "sync", learner)
-        user = f"eval-{n}"
-        before = len(extractor.calls)
-        for text in texts:
-            graph.invoke(
-                {"messages": [HumanMessage(text)]},
-                {"configurable": {"thread_id": user}},
-                context=Context(user),
-            )
-            if per_turn and not learner.flush(30):
-                raise RuntimeError("background extraction did not finish in 30 s")
-        if not learner.flush(30):
-            raise RuntimeError("background extraction did not finish in 30 s")
-        shown = "\n".join(str(m.content) for call in extractor.calls[before:] for m in call)
-        relevant = [
-            t["content"] for t in conversation["turns"] if t["role"] == "user" and t["relevant"]
-        ]
-        result.conversations += 1
-        result.user_turns += len(texts)
-        result.relevant_turns += len(relevant)
-        result.unextracted += [text for text in relevant if text not in shown]
-    metrics = learner.metrics()
-    result.turns_seen = metrics["turns_seen"]
-    result.turns_skipped_by_gate = metrics["turns_skipped_by_gate"]
-    result.extraction_runs = metrics["extraction_runs"]
-    result.metrics_llm_calls = metrics["llm_calls"]
-    result.failures = metrics["failures"]
-    result.llm_calls = len(extractor.calls)
-    return result
-
-
-REPLAY_HEADER = (
-    f"{'scenario':<31}{'turns':>6}{'relevant':>9}{'gated in':>9}{'runs':>6}{'LLM calls':>10}"
-    f"{'calls/turn':>11}{'unextracted':>12}"
-)
-
-
-def render_replay(result: ReplayResult) -> str:
-    """One scenario's row, and the relevant turns it left unextracted."""
-    gated_in = result.turns_seen - result.turns_skipped_by_gate
-    met = result.calls_per_turn <= CALLS_PER_TURN_TARGET and not result.unextracted
-    lines = [
-        f"{result.scenario:<31}{result.user_turns:>6}{result.relevant_turns:>9}{gated_in:>9}"
-        f"{result.extraction_runs:>6}{result.llm_calls:>10}{result.calls_per_turn:>11.3f}"
-        f"{len(result.unextracted):>12}   targets <= {CALLS_PER_TURN_TARGET:.3f} and 0: "
-        f"{'met' if met else 'NOT met'}"
-    ]
-    lines += [f"    unextracted: {text!r}" for text in result.unextracted]
-    if result.metrics_llm_calls != result.llm_calls or result.failures:
-        lines.append(
-            f"    note: metrics llm_calls={result.metrics_llm_calls}, failures={result.failures}"
-        )
-    return "\n".join(lines)
-
-
-# --------------------------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------------------------
 
@@ -737,7 +608,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=4, help="users in rotation")
     parser.add_argument("--block", type=int, default=12, help="turns per variant block")
     parser.add_argument("--debounce", type=float, default=0.1, help="learner debounce (s)")
-    parser.add_argument("--eval", help="conversations.jsonl to replay")
+    parser.add_argument("--eval", help="conversations.jsonl to take the turns from")
     args = parser.parse_args(argv)
     config = LatencyConfig(
         turns=args.turns,
@@ -764,16 +635,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         on_result=lambda r: print(render_latency(r), flush=True),
     )
 
-    print()
-    print(f"2. Extraction LLM calls per user turn: {len(conversations)} conversations ({source})")
-    print(
-        "   assumption: the turns of one conversation arrive within the debounce window "
-        f"(debounce {REPLAY_WINDOW:.0f} s, flush() after each conversation); the second row "
-        "flushes after every turn (pessimistic bound)"
-    )
-    print(REPLAY_HEADER, flush=True)
-    for per_turn in (False, True):
-        print(render_replay(replay(conversations, per_turn=per_turn)), flush=True)
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
     return 0
 

@@ -24,7 +24,16 @@ from langprofile.errors import (
 from langprofile.nodes import BLOCK_MESSAGE_ID, ProfileInjector
 from langprofile.pipeline.verbalize import TemplateVerbalizer, Verbalizer
 from langprofile.preamble import render_preamble
-from langprofile.schema import ProfileRecord, Provenance, Source, Suggestion, UserProfile
+from langprofile.schema import (
+    RECOGNIZERS,
+    Phrase,
+    ProfileRecord,
+    Provenance,
+    Recognizer,
+    Source,
+    Suggestion,
+    UserProfile,
+)
 from langprofile.store.backends import aopen_store, open_store
 from langprofile.store.profiles import ProfileStore
 
@@ -36,22 +45,24 @@ if TYPE_CHECKING:
         ProfileManager,
         create_profile_manager,
     )
-    from langprofile.extraction.policy import Policy
+    from langprofile.extraction.memories import MemoryCollection, create_memory_collection
     from langprofile.middleware import ProfileMiddleware
+    from langprofile.pipeline.policy import Policy
+    from langprofile.tools import create_search_memory_tool
 
 # Loaded on first use: these pull in langchain.agents and langmem (about a second of imports),
 # which `import langprofile` (and the pytest plugin) should not pay for.
 _LAZY = {
     "ExtractionResult": "langprofile.extraction.manager",
     "MemoryCollection": "langprofile.extraction.memories",
-    "Policy": "langprofile.extraction.policy",
+    "Policy": "langprofile.pipeline.policy",
     "ProfileLearner": "langprofile.extraction.learner",
     "ProfileManager": "langprofile.extraction.manager",
     "ProfileMiddleware": "langprofile.middleware",
     "SignalDetector": "langprofile.extraction.detector",
     "create_memory_collection": "langprofile.extraction.memories",
     "create_profile_manager": "langprofile.extraction.manager",
-    "create_search_memory_tool": "langprofile.extraction.memories",
+    "create_search_memory_tool": "langprofile.tools",
 }
 
 
@@ -73,6 +84,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 __all__ = [
     "BLOCK_MESSAGE_ID",
+    "RECOGNIZERS",
     "ConcurrentUpdateError",
     "ExtractionResult",
     "ForeignDataError",
@@ -82,6 +94,7 @@ __all__ = [
     "MissingDependencyError",
     "MissingStoreError",
     "MissingUserIdError",
+    "Phrase",
     "Policy",
     "ProfileInjector",
     "ProfileLearner",
@@ -91,6 +104,7 @@ __all__ = [
     "ProfileStore",
     "ProfileValidationError",
     "Provenance",
+    "Recognizer",
     "SignalDetector",
     "Source",
     "StoreWriteError",

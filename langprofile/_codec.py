@@ -37,7 +37,7 @@ MIGRATIONS: list[Callable[[dict[str, Any]], dict[str, Any]]] = []
 
 def now_utc() -> dt.datetime:
     """The timestamp every write records."""
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def new_value(user_id: str, now: dt.datetime) -> dict[str, Any]:

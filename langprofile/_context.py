@@ -11,7 +11,7 @@ from langgraph.runtime import get_runtime
 from langprofile._namespace import validate_user_id
 from langprofile.errors import MissingUserIdError
 
-__all__ = ["context_value", "resolve_user_id", "run_user"]
+__all__ = ["FROM_RUN", "context_value", "resolve_user_id", "run_user"]
 
 _MISSING_ID = (
     "no user id for this run: pass it as runtime context, e.g. "
@@ -20,7 +20,8 @@ _MISSING_ID = (
     "graph.invoke(inputs, config={'configurable': {'user_id': 'alice'}})"
 )
 
-_FROM_RUN: Any = object()
+#: ``run_user``'s default: read the context of the running graph.
+FROM_RUN: Any = object()
 
 
 def context_value(context: Any, config: Mapping[str, Any] | None, name: str) -> Any:
@@ -50,14 +51,14 @@ def resolve_user_id(context: Any, config: Mapping[str, Any] | None) -> str:
     return validate_user_id(user_id)
 
 
-def run_user(config: Mapping[str, Any] | None = None, context: Any = _FROM_RUN) -> str | None:
+def run_user(config: Mapping[str, Any] | None = None, context: Any = FROM_RUN) -> str | None:
     """The current run's user id, or ``None`` when the run is incognito.
 
     ``config`` defaults to the running graph's config and ``context`` to its runtime context;
     outside a graph both are absent and only what is passed counts. Raises
     ``MissingUserIdError`` when neither holds a user id.
     """
-    if context is _FROM_RUN:
+    if context is FROM_RUN:
         try:
             # None inside a runnable that is not part of a graph (e.g. a tool called directly).
             context = getattr(get_runtime(), "context", None)

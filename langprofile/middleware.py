@@ -52,19 +52,11 @@ class ProfileMiddleware(AgentMiddleware):
             profiles, read_timeout=read_timeout, memories=memories, memory_tokens=memory_tokens
         )
 
-    def _user(self, request: ModelRequest) -> str | None:
-        from langprofile._context import run_user
-
-        context = request.runtime.context if request.runtime is not None else None
-        return run_user(context=context)
-
     def wrap_model_call(
         self, request: ModelRequest, handler: Callable[[ModelRequest], ModelResponse]
     ) -> ModelResponse:
         """Add the block to the request, then call the model."""
-        user_id = self._user(request)
-        query = self._injector._query({"messages": request.messages})
-        block = "" if user_id is None else self._injector.read(user_id, query)
+        block = self._injector.block_for(request.messages, context=_context(request))
         return handler(_with_block(request, block))
 
     async def awrap_model_call(
@@ -73,7 +65,9 @@ class ProfileMiddleware(AgentMiddleware):
         handler: Callable[[ModelRequest], Awaitable[ModelResponse]],
     ) -> ModelResponse:
         """Async twin of :meth:`wrap_model_call`."""
-        user_id = self._user(request)
-        query = self._injector._query({"messages": request.messages})
-        block = "" if user_id is None else await self._injector.aread(user_id, query)
+        block = await self._injector.ablock_for(request.messages, context=_context(request))
         return await handler(_with_block(request, block))
+
+
+def _context(request: ModelRequest) -> Any:
+    return request.runtime.context if request.runtime is not None else None

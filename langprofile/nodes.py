@@ -14,83 +14,26 @@ the block and a warning is logged; a missing user id is a ``MissingUserIdError``
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import os
-import queue
-import sys
-import threading
-import time
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import AnyMessage, BaseMessage, RemoveMessage, SystemMessage
 from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
 
-from langprofile._context import run_user
+from langprofile._context import FROM_RUN, run_user
 from langprofile.config import READ_TIMEOUT_S
-from langprofile.preamble import with_memories
+from langprofile.store._ops import Flow, adrive, drive
 from langprofile.store.profiles import ProfileStore
+from langprofile.store.reads import DeadlineHandler, injection_flow
 
 if TYPE_CHECKING:
     from langprofile.middleware import ProfileMiddleware
 
 __all__ = ["BLOCK_MESSAGE_ID", "ProfileInjector"]
 
-logger = logging.getLogger("langprofile")
-
 #: The id of the injected system message, so each turn replaces it instead of adding another.
 BLOCK_MESSAGE_ID = "langprofile-user-profile"
-
-T = TypeVar("T")
-
-
-class _DaemonPool:
-    """A few daemon threads for bounded sync reads: a hung read must not block interpreter exit."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._reset()
-
-    def _reset(self) -> None:
-        # Also run in a forked child, which inherits the counters but not the threads.
-        self._queue: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]]] = queue.SimpleQueue()
-        self._started = 0
-        self._lock = threading.Lock()
-
-    def _work(self) -> None:
-        while True:
-            future, fn = self._queue.get()
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                future.set_result(fn())
-            except BaseException as exc:  # handed to the waiting caller
-                future.set_exception(exc)
-
-    def submit(self, fn: Callable[[], T]) -> Future[T]:
-        with self._lock:
-            if self._started < self._size:
-                self._started += 1
-                threading.Thread(target=self._work, name="langprofile-read", daemon=True).start()
-        future: Future[T] = Future()
-        self._queue.put((future, fn))
-        return future
-
-
-_POOL = _DaemonPool(16)
-if hasattr(os, "register_at_fork"):  # pragma: no branch - absent on Windows
-    os.register_at_fork(after_in_child=_POOL._reset)
-
-
-async def _wait(awaitable: Any, seconds: float) -> Any:
-    if sys.version_info >= (3, 11):
-        async with asyncio.timeout(seconds):
-            return await awaitable
-    return await asyncio.wait_for(awaitable, seconds)  # pragma: no cover - 3.10 only
 
 
 def _messages(state: Any, key: str) -> Sequence[AnyMessage]:
@@ -100,6 +43,14 @@ def _messages(state: Any, key: str) -> Sequence[AnyMessage]:
 
 def _is_block(message: BaseMessage) -> bool:
     return message.id == BLOCK_MESSAGE_ID
+
+
+def last_human_text(messages: Sequence[BaseMessage]) -> str | None:
+    """The text of the last human message (what memories are picked by), or ``None``."""
+    for message in reversed(messages):
+        if message.type == "human":
+            return message.text if isinstance(message.text, str) else str(message.content)
+    return None
 
 
 class ProfileInjector(Runnable[Any, dict[str, Any]]):
@@ -150,106 +101,60 @@ class ProfileInjector(Runnable[Any, dict[str, Any]]):
         """Node name langgraph shows in graphs and traces."""
         return "ProfileInjector"
 
-    # --- the read, bounded --------------------------------------------------------------
-    def _user(self, config: RunnableConfig | None) -> str | None:
-        """The user id of this run, or None when the run is incognito."""
-        return run_user(config)
-
-    def _skip(self, user_id: str, exc: BaseException, *, what: str = "profile read") -> str:
-        outcome = "without memories" if what == "memory search" else "without the block"
-        if isinstance(exc, (TimeoutError, FutureTimeout)):
-            logger.warning(
-                "%s for user %r took longer than %ss; continuing %s",
-                what,
-                user_id,
-                self.read_timeout,
-                outcome,
-            )
-        else:
-            logger.warning(
-                "%s for user %r failed (%s: %s); continuing %s",
-                what,
-                user_id,
-                type(exc).__name__,
-                exc,
-                outcome,
-            )
-        return ""
-
-    def _bounded(self, fn: Callable[[], T], inline: bool, timeout: float | None) -> T:
-        """Run ``fn`` inline, or on the read pool for at most ``timeout`` seconds."""
-        if timeout is None or inline:
-            return fn()
-        future = _POOL.submit(fn)
-        try:
-            return future.result(max(timeout, 0.0))
-        finally:
-            future.cancel()  # a read still queued is dropped rather than run late
-
+    # --- the read: one flow for every surface ------------------------------------------
     def read(self, user_id: str, query: str | None = None) -> str:
         """The block for ``user_id``, or ``""`` when there is none or the read failed/timed out.
 
         ``query`` (the user's last message) picks the memories to list when ``memories`` is on;
-        they get what is left of ``read_timeout`` after the profile read, and a memory search
-        that fails or runs out of time leaves the block without memories.
+        the profile read and the memory search share ``read_timeout``, and a memory search that
+        fails or runs out of time leaves the block without memories.
         """
-        # Resolved here: the read may run on a pool thread, where the running graph's store
-        # (ProfileStore(None)) cannot be looked up.
-        adapter = self.profiles._adapter_now()
-        started = time.monotonic()
-        try:
-            block = self._bounded(
-                lambda: self.profiles._preamble_on(adapter, user_id),
-                adapter.inline_sync_reads,
-                self.read_timeout,
-            )
-        except Exception as exc:
-            return self._skip(user_id, exc)
-        if not (self.memories and block):
-            return block
-        from langprofile.extraction.memories import search_memories
-
-        left = (
-            None if self.read_timeout is None else self.read_timeout - (time.monotonic() - started)
-        )
-        try:
-            found = self._bounded(
-                lambda: search_memories(adapter.store, user_id, query, limit=self.memories),
-                False,
-                left,
-            )
-        except Exception as exc:  # memories are an extra: never lose the profile over them
-            self._skip(user_id, exc, what="memory search")
-            return block
-        return with_memories(block, found, max_tokens=self.memory_tokens)
+        return drive(self._flow(user_id, query), self._handler())
 
     async def aread(self, user_id: str, query: str | None = None) -> str:
         """Async twin of :meth:`read`."""
-        adapter = self.profiles._adapter_now()
-        started = time.monotonic()
-        try:
-            read = self.profiles.apreamble(user_id)
-            if self.read_timeout is None or adapter.inline_async_reads:
-                block = await read
-            else:
-                block = str(await _wait(read, self.read_timeout))
-        except Exception as exc:
-            return self._skip(user_id, exc)
-        if not (self.memories and block):
-            return block
-        from langprofile.extraction.memories import asearch_memories
+        return await adrive(self._flow(user_id, query), self._handler())
 
-        search = asearch_memories(adapter.store, user_id, query, limit=self.memories)
-        try:
-            if self.read_timeout is None:
-                found = await search
-            else:
-                left = self.read_timeout - (time.monotonic() - started)
-                found = await _wait(search, max(left, 0.001))
-        except Exception as exc:
-            self._skip(user_id, exc, what="memory search")
-            return block
-        return with_memories(block, found, max_tokens=self.memory_tokens)
+    def _flow(self, user_id: str, query: str | None) -> Flow[str]:
+        return injection_flow(
+            user_id,
+            query=query if self.memories else None,
+            memories=self.memories,
+            memory_tokens=self.memory_tokens,
+            timeout=self.read_timeout,
+        )
+
+    def _handler(self) -> DeadlineHandler:
+        # Resolved on the caller's thread: a pool thread cannot look up the running graph's
+        # store (ProfileStore(None)).
+        return DeadlineHandler(self.profiles.adapter(), self.read_timeout)
+
+    def block_for(
+        self,
+        messages: Sequence[BaseMessage],
+        config: RunnableConfig | None = None,
+        context: Any = FROM_RUN,
+    ) -> str:
+        """The block this run's user should see before ``messages`` (``""`` when incognito).
+
+        The user comes from ``context``/``config`` (by default the running graph's); a missing
+        user id is a ``MissingUserIdError``.
+        """
+        user_id = run_user(config, context)
+        return "" if user_id is None else self.read(user_id, self._query(messages))
+
+    async def ablock_for(
+        self,
+        messages: Sequence[BaseMessage],
+        config: RunnableConfig | None = None,
+        context: Any = FROM_RUN,
+    ) -> str:
+        """Async twin of :meth:`block_for`."""
+        user_id = run_user(config, context)
+        return "" if user_id is None else await self.aread(user_id, self._query(messages))
+
+    def _query(self, messages: Sequence[BaseMessage]) -> str | None:
+        return last_human_text(messages) if self.memories else None
 
     # --- node ---------------------------------------------------------------------------
     def _update(self, state: Any, block: str) -> dict[str, Any]:
@@ -270,29 +175,18 @@ class ProfileInjector(Runnable[Any, dict[str, Any]]):
         rest = [m for m in messages if not _is_block(m)]
         return {self.messages_key: [RemoveMessage(id=REMOVE_ALL_MESSAGES), message, *rest]}
 
-    def _query(self, state: Any) -> str | None:
-        if not self.memories:
-            return None
-        for message in reversed(_messages(state, self.messages_key)):
-            if message.type == "human":
-                return message.text if isinstance(message.text, str) else str(message.content)
-        return None
-
     def invoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> dict[str, Any]:
         """Run as a node: return the state update that puts the block first."""
-        user_id = self._user(config)
-        block = "" if user_id is None else self.read(user_id, self._query(input))
-        return self._update(input, block)
+        return self._update(input, self.block_for(_messages(input, self.messages_key), config))
 
     async def ainvoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> dict[str, Any]:
         """Async twin of :meth:`invoke`."""
-        user_id = self._user(config)
-        block = "" if user_id is None else await self.aread(user_id, self._query(input))
-        return self._update(input, block)
+        messages = _messages(input, self.messages_key)
+        return self._update(input, await self.ablock_for(messages, config))
 
     # --- other shapes -------------------------------------------------------------------
     def as_pre_model_hook(self) -> Runnable[Any, dict[str, Any]]:
@@ -333,15 +227,11 @@ class _PreModelHook(Runnable[Any, dict[str, Any]]):
     def invoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> dict[str, Any]:
-        inj = self.injector
-        user_id = inj._user(config)
-        block = "" if user_id is None else inj.read(user_id, inj._query(input))
-        return _hook_output(_messages(input, inj.messages_key), block)
+        messages = _messages(input, self.injector.messages_key)
+        return _hook_output(messages, self.injector.block_for(messages, config))
 
     async def ainvoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> dict[str, Any]:
-        inj = self.injector
-        user_id = inj._user(config)
-        block = "" if user_id is None else await inj.aread(user_id, inj._query(input))
-        return _hook_output(_messages(input, inj.messages_key), block)
+        messages = _messages(input, self.injector.messages_key)
+        return _hook_output(messages, await self.injector.ablock_for(messages, config))

@@ -1,35 +1,125 @@
-"""The profile schema, its provenance, and the record every read returns.
+"""The profile schema, its field metadata, its provenance, and the record every read returns.
 
-``UserProfile`` is a plain pydantic model: subclass it to add fields. Every field must be optional
-(a new user knows nothing). Field descriptions are shown to the extractor, so write them as
-instructions about what belongs in the field.
+``UserProfile`` is a plain pydantic model: subclass it, or write your own model, to change the
+fields. Every field must be optional (a new user knows nothing). The schema is the only list of
+fields: extraction, the agent tool, the verbalizer and the CLI all read it from here.
+
+- A field's ``description`` is shown to the extractor: write it as an instruction about what
+  belongs in the field. Its ``title`` (or a short description, or the field name) names it in the
+  paragraph: "Your subscription plan is enterprise."
+- ``Annotated[..., Recognizer("timezone")]`` lets the offline detector fill the field directly
+  from what the user says (the recognizers are listed in :data:`RECOGNIZERS`); a field without
+  one is learned by the LLM extractor only.
+- ``Annotated[..., Phrase("You speak {value}.")]`` gives the sentence the default verbalizer
+  writes for the field.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any, Generic, Literal, TypeVar
+from enum import StrEnum
+from typing import Annotated, Any, Generic, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "RECOGNIZERS",
     "SOURCES",
+    "Phrase",
     "ProfileRecord",
     "Provenance",
+    "Recognizer",
+    "RecognizerName",
     "Source",
     "Suggestion",
     "UserProfile",
+    "field_metadata",
+    "recognized_fields",
 ]
 
 #: Who made a write. ``user`` outranks automation: extraction and agents never overwrite it.
 Source = Literal["user", "onboarding", "extracted", "agent"]
-SOURCES: tuple[Source, ...] = ("user", "onboarding", "extracted", "agent")
+SOURCES: tuple[Source, ...] = get_args(Source)
+#: Sources that act for the user without asking: they discard what the policy refuses (and
+#: never overwrite what the user set); explicit sources get an error instead.
 AUTOMATED_SOURCES: frozenset[str] = frozenset({"extracted", "agent"})
 
+#: The offline detector's recognizers: what each reads from a user's message.
+RecognizerName = Literal[
+    "name",
+    "preferred_name",
+    "languages",
+    "timezone",
+    "response_length",
+    "expertise_level",
+    "communication_style",
+    "prefers_code_examples",
+]
+RECOGNIZERS: tuple[RecognizerName, ...] = get_args(RecognizerName)
 
-class Provenance(str, Enum):
+
+@dataclass(frozen=True, slots=True)
+class Recognizer:
+    """Field metadata: the offline detector fills this field with the named recognizer.
+
+    The value a recognizer produces: ``name``/``preferred_name`` a string; ``languages`` a list
+    of English language names; ``timezone`` an IANA zone name; ``response_length`` one of
+    ``concise``/``balanced``/``detailed``; ``expertise_level`` one of
+    ``beginner``/``intermediate``/``advanced``/``expert``; ``communication_style`` one of
+    ``formal``/``casual``/``technical``/``simplified``; ``prefers_code_examples`` a bool. A value
+    the field's type does not accept is discarded, never an error.
+    """
+
+    name: RecognizerName
+
+    def __post_init__(self) -> None:
+        if self.name not in RECOGNIZERS:
+            raise ValueError(
+                f"unknown recognizer {self.name!r}; available: {', '.join(RECOGNIZERS)}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """Field metadata: the sentence the default verbalizer writes for this field.
+
+    ``template`` may use ``{value}`` (the value; lists joined as "a, b and c") and ``{a}`` (the
+    article for the value: "a" or "an"). ``values`` maps a value (an enum member, ``True``,
+    ``False``) to the words put in its place, or to a whole sentence when ``template`` is empty.
+    ``combined`` maps another field to a template that says both in one sentence when both are
+    set (``{value}`` and ``{<other field>}``); the other field's own sentence is then skipped,
+    and an identical value is said once.
+    """
+
+    template: str = ""
+    values: Mapping[Any, str] | None = None
+    combined: Mapping[str, str] | None = None
+
+
+def field_metadata(schema: type[BaseModel], name: str, kind: type[Any]) -> Any:
+    """The first metadata object of type ``kind`` on field ``name`` of ``schema``, or None."""
+    info = schema.model_fields.get(name)
+    if info is None:
+        return None
+    for item in info.metadata:
+        if isinstance(item, kind):
+            return item
+    return None
+
+
+def recognized_fields(schema: type[BaseModel]) -> dict[RecognizerName, str]:
+    """Recognizer name -> the field of ``schema`` it fills (the first field that asks for it)."""
+    out: dict[RecognizerName, str] = {}
+    for name in schema.model_fields:
+        found = field_metadata(schema, name, Recognizer)
+        if found is not None and found.name not in out:
+            out[found.name] = name
+    return out
+
+
+class Provenance(StrEnum):
     """Where the current paragraph came from (the ladder of the provenance guard)."""
 
     EMPTY = "empty"
@@ -41,8 +131,18 @@ class Provenance(str, Enum):
     USER_AUTHORED = "user_authored"
     """Written by the user; pinned: automation never rewrites it, it leaves suggestions."""
 
-    def __str__(self) -> str:
-        return self.value
+
+_LENGTHS = {
+    "concise": "short, concise answers",
+    "balanced": "answers of moderate length",
+    "detailed": "detailed, thorough answers",
+}
+_STYLES = {
+    "formal": "a formal tone",
+    "casual": "a casual tone",
+    "technical": "technical, precise language",
+    "simplified": "plain, simplified explanations",
+}
 
 
 class UserProfile(BaseModel):
@@ -54,63 +154,110 @@ class UserProfile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, str_strip_whitespace=True)
 
-    name: str | None = Field(
+    name: Annotated[
+        str | None,
+        Recognizer("name"),
+        Phrase(
+            "Your name is {value}.",
+            combined={
+                "preferred_name": "Your name is {value}, and you like to be called "
+                "{preferred_name}."
+            },
+        ),
+    ] = Field(
         default=None, description="The user's own full name as they state it, e.g. 'Alice Chen'."
     )
-    preferred_name: str | None = Field(
+    preferred_name: Annotated[
+        str | None, Recognizer("preferred_name"), Phrase("You like to be called {value}.")
+    ] = Field(
         default=None,
         description="What the user asks to be called ('call me Sam'), if different from name.",
     )
-    languages: list[str] | None = Field(
-        default=None,
-        description="Languages the user speaks or reads, as English names ('Spanish'); not "
-        "languages they only want something translated into.",
-    )
-    timezone: str | None = Field(
-        default=None,
-        description="The user's IANA timezone, e.g. 'America/New_York'; only from where they "
-        "live or work, never from a trip destination.",
-    )
-    role: str | None = Field(
+    role: Annotated[
+        str | None,
+        Phrase(
+            "You work as {a} {value}.",
+            combined={"organization": "You work as {a} {value} at {organization}."},
+        ),
+    ] = Field(
         default=None,
         description="The user's job title or position in lower case, without the employer, "
         "e.g. 'icu nurse', 'phd student'.",
     )
-    organization: str | None = Field(
+    organization: Annotated[str | None, Phrase("You work or study at {value}.")] = Field(
         default=None, description="The user's employer or school as named, e.g. 'Stripe'."
     )
-    expertise_level: Literal["beginner", "intermediate", "advanced", "expert"] | None = Field(
+    domains: Annotated[list[str] | None, Phrase("Your fields are {value}.")] = Field(
+        default=None,
+        description="Fields the user works in, studies or teaches, lower case, e.g. 'chemistry'.",
+    )
+    expertise_level: Annotated[
+        Literal["beginner", "intermediate", "advanced", "expert"] | None,
+        Recognizer("expertise_level"),
+        Phrase("You describe your expertise as {value}."),
+    ] = Field(
         default=None,
         description="The user's stated level in the subject at hand; never inferred from a "
         "title or from the questions asked.",
     )
-    domains: list[str] | None = Field(
-        default=None,
-        description="Fields the user works in, studies or teaches, lower case, e.g. 'chemistry'.",
-    )
-    tools: list[str] | None = Field(
+    tools: Annotated[list[str] | None, Phrase("You use {value}.")] = Field(
         default=None,
         description="Programming languages, software, frameworks or platforms the user uses, "
         "as named, e.g. 'Python', 'Snowflake'.",
     )
-    communication_style: Literal["formal", "casual", "technical", "simplified"] | None = Field(
-        default=None, description="The tone the user asks for as a standing preference."
+    languages: Annotated[
+        list[str] | None, Recognizer("languages"), Phrase("You speak {value}.")
+    ] = Field(
+        default=None,
+        description="Languages the user speaks or reads, as English names ('Spanish'); not "
+        "languages they only want something translated into.",
     )
-    response_length: Literal["concise", "balanced", "detailed"] | None = Field(
+    timezone: Annotated[str | None, Recognizer("timezone"), Phrase("Your timezone is {value}.")] = (
+        Field(
+            default=None,
+            description="The user's IANA timezone, e.g. 'America/New_York'; only from where they "
+            "live or work, never from a trip destination.",
+        )
+    )
+    communication_style: Annotated[
+        Literal["formal", "casual", "technical", "simplified"] | None,
+        Recognizer("communication_style"),
+        Phrase(
+            "You prefer {value}.",
+            values=_STYLES,
+            combined={"response_length": "You prefer {response_length} and {value}."},
+        ),
+    ] = Field(default=None, description="The tone the user asks for as a standing preference.")
+    response_length: Annotated[
+        Literal["concise", "balanced", "detailed"] | None,
+        Recognizer("response_length"),
+        Phrase("You prefer {value}.", values=_LENGTHS),
+    ] = Field(
         default=None,
         description="How long answers should be, as a standing preference (not a one-off).",
     )
-    prefers_code_examples: bool | None = Field(
+    prefers_code_examples: Annotated[
+        bool | None,
+        Recognizer("prefers_code_examples"),
+        Phrase(
+            values={
+                True: "You want code examples in answers.",
+                False: "You prefer explanations without code examples.",
+            }
+        ),
+    ] = Field(
         default=None,
         description="True if the user wants code examples in answers, False if they ask to "
         "skip code.",
     )
-    current_projects: list[str] | None = Field(
+    current_projects: Annotated[
+        list[str] | None, Phrase("You are currently working on {value}.")
+    ] = Field(
         default=None,
         description="Ongoing efforts the user is working on, short lower-case phrases, e.g. "
         "'budgeting app'; not the one-off request being made now.",
     )
-    pain_points: list[str] | None = Field(
+    pain_points: Annotated[list[str] | None, Phrase("You often struggle with {value}.")] = Field(
         default=None,
         description="Recurring struggles the user describes, short lower-case phrases, e.g. "
         "'regex'; not a single error being debugged now.",

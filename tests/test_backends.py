@@ -99,56 +99,56 @@ def with_options(uri: str, options: str) -> str:
     return f"{uri}{'&' if '?' in uri else '?'}options={quote(options)}"
 
 
-@pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("store_mode", MODES)
+@pytest.mark.parametrize("store_backend", BACKENDS)
 async def test_url_opens_backend_set_up_for_round_trip(
-    backend: str, mode: Mode, request: pytest.FixtureRequest, tmp_path: Path
+    store_backend: str, store_mode: Mode, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    async with opened(store_url(backend, request, tmp_path), mode) as store:
-        assert backend_name(store) == backend
-        if backend == "sqlite":
+    async with opened(store_url(store_backend, request, tmp_path), store_mode) as store:
+        assert backend_name(store) == store_backend
+        if store_backend == "sqlite":
             # The store would set itself up lazily; the opener must already have done it.
             assert store.is_setup  # type: ignore[attr-defined]
-        await put(store, mode, "profile", {"name": "Ada"})
-        await put(store, mode, "other", {"name": "Grace"})
-        item = await get(store, mode, "profile")
+        await put(store, store_mode, "profile", {"name": "Ada"})
+        await put(store, store_mode, "other", {"name": "Grace"})
+        item = await get(store, store_mode, "profile")
         assert item is not None
         assert item.value == {"name": "Ada"}
-        assert await search(store, mode, filter={"name": "Grace"}) == ["other"]
+        assert await search(store, store_mode, filter={"name": "Grace"}) == ["other"]
 
 
-@pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+@pytest.mark.parametrize("store_mode", MODES)
+@pytest.mark.parametrize("store_backend", ["sqlite", "postgres"])
 async def test_reopening_keeps_data_and_setup_is_idempotent(
-    backend: str, mode: Mode, request: pytest.FixtureRequest, tmp_path: Path
+    store_backend: str, store_mode: Mode, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    url = store_url(backend, request, tmp_path)
-    async with opened(url, mode) as store:
-        await put(store, mode, "profile", {"name": "Ada"})
-    async with opened(url, mode) as store:
-        item = await get(store, mode, "profile")
+    url = store_url(store_backend, request, tmp_path)
+    async with opened(url, store_mode) as store:
+        await put(store, store_mode, "profile", {"name": "Ada"})
+    async with opened(url, store_mode) as store:
+        item = await get(store, store_mode, "profile")
     assert item is not None
     assert item.value == {"name": "Ada"}
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("store_mode", MODES)
 async def test_sqlite_relative_path_is_relative_to_cwd(
-    mode: Mode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store_mode: Mode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "data").mkdir()
-    async with opened("sqlite:///data/profiles.db", mode) as store:
-        await put(store, mode, "profile", {"name": "Ada"})
+    async with opened("sqlite:///data/profiles.db", store_mode) as store:
+        await put(store, store_mode, "profile", {"name": "Ada"})
     assert (tmp_path / "data" / "profiles.db").is_file()
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_sqlite_absolute_path_takes_four_slashes(mode: Mode, tmp_path: Path) -> None:
+@pytest.mark.parametrize("store_mode", MODES)
+async def test_sqlite_absolute_path_takes_four_slashes(store_mode: Mode, tmp_path: Path) -> None:
     path = tmp_path / "profiles.db"
     url = f"sqlite:///{path}"
     assert url.startswith("sqlite:////")
-    async with opened(url, mode) as store:
-        await put(store, mode, "profile", {"name": "Ada"})
+    async with opened(url, store_mode) as store:
+        await put(store, store_mode, "profile", {"name": "Ada"})
     assert path.is_file()
     with SqliteStore.from_conn_string(str(path)) as raw:
         assert raw.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
@@ -164,28 +164,28 @@ async def test_sqlite_file_written_sync_is_read_async(tmp_path: Path) -> None:
     assert item.value == {"name": "Ada"}
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("store_mode", MODES)
 async def test_sqlite_in_memory_url_creates_no_file(
-    mode: Mode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store_mode: Mode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    async with opened("sqlite:///:memory:", mode) as store:
+    async with opened("sqlite:///:memory:", store_mode) as store:
         assert backend_name(store) == "sqlite"
-        await put(store, mode, "profile", {"name": "Ada"})
-        assert await get(store, mode, "profile") is not None
+        await put(store, store_mode, "profile", {"name": "Ada"})
+        assert await get(store, store_mode, "profile") is not None
     assert entries(tmp_path) == []
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_sqlite_missing_directory_is_named(mode: Mode, tmp_path: Path) -> None:
+@pytest.mark.parametrize("store_mode", MODES)
+async def test_sqlite_missing_directory_is_named(store_mode: Mode, tmp_path: Path) -> None:
     missing = tmp_path / "nope"
     with pytest.raises(FileNotFoundError, match="nope"):
-        async with opened(f"sqlite:///{missing / 'profiles.db'}", mode):
+        async with opened(f"sqlite:///{missing / 'profiles.db'}", store_mode):
             pass
     assert not missing.exists()
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("store_mode", MODES)
 @pytest.mark.parametrize(
     "url",
     [
@@ -195,9 +195,9 @@ async def test_sqlite_missing_directory_is_named(mode: Mode, tmp_path: Path) -> 
         "",
     ],
 )
-async def test_unknown_scheme_names_supported_schemes(url: str, mode: Mode) -> None:
+async def test_unknown_scheme_names_supported_schemes(url: str, store_mode: Mode) -> None:
     with pytest.raises(ValueError, match="Unsupported store URL") as caught:
-        async with opened(url, mode):
+        async with opened(url, store_mode):
             pass
     message = str(caught.value)
     for scheme in ("memory://", "sqlite:///", "postgresql://"):
@@ -205,17 +205,17 @@ async def test_unknown_scheme_names_supported_schemes(url: str, mode: Mode) -> N
     assert "hunter2" not in message
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("store_mode", MODES)
 @pytest.mark.parametrize(
     "url", ["memory://extra", "sqlite://", "sqlite:///", "sqlite://host/x.db", "sqlite:///x.db?a=1"]
 )
-async def test_malformed_url_is_rejected(url: str, mode: Mode) -> None:
+async def test_malformed_url_is_rejected(url: str, store_mode: Mode) -> None:
     with pytest.raises(ValueError, match=r"memory://|sqlite:"):
-        async with opened(url, mode):
+        async with opened(url, store_mode):
             pass
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("store_mode", MODES)
 @pytest.mark.parametrize(
     ("blocked", "url", "extra"),
     [
@@ -224,14 +224,14 @@ async def test_malformed_url_is_rejected(url: str, mode: Mode) -> None:
     ],
 )
 async def test_missing_extra_names_pip_command(
-    blocked: str, url: str, extra: str, mode: Mode, monkeypatch: pytest.MonkeyPatch
+    blocked: str, url: str, extra: str, store_mode: Mode, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A None entry in sys.modules makes the import fail as if the package were not installed.
     for name in [m for m in sys.modules if m == blocked or m.startswith(f"{blocked}.")]:
         monkeypatch.setitem(sys.modules, name, None)
     monkeypatch.setitem(sys.modules, blocked, None)
     with pytest.raises(MissingDependencyError, match=rf"pip install 'langprofile\[{extra}\]'"):
-        async with opened(url, mode):
+        async with opened(url, store_mode):
             pass
 
 
@@ -264,59 +264,61 @@ def test_backend_name_of_a_store_it_does_not_know() -> None:
     assert backend_name(WrappedStore(InMemoryStore())) == "other"
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_postgres_connections_force_custom_plans(mode: Mode, postgres_uri: str) -> None:
-    async with opened(postgres_uri, mode) as store:
-        assert await show(store, mode, "plan_cache_mode") == "force_custom_plan"
+@pytest.mark.parametrize("store_mode", MODES)
+async def test_postgres_connections_force_custom_plans(store_mode: Mode, postgres_uri: str) -> None:
+    async with opened(postgres_uri, store_mode) as store:
+        assert await show(store, store_mode, "plan_cache_mode") == "force_custom_plan"
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_postgres_url_options_are_kept(mode: Mode, postgres_uri: str) -> None:
+@pytest.mark.parametrize("store_mode", MODES)
+async def test_postgres_url_options_are_kept(store_mode: Mode, postgres_uri: str) -> None:
     url = with_options(postgres_uri, "-c statement_timeout=4321")
-    async with opened(url, mode) as store:
-        assert await show(store, mode, "statement_timeout") == "4321ms"
-        assert await show(store, mode, "plan_cache_mode") == "force_custom_plan"
+    async with opened(url, store_mode) as store:
+        assert await show(store, store_mode, "statement_timeout") == "4321ms"
+        assert await show(store, store_mode, "plan_cache_mode") == "force_custom_plan"
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_postgres_url_plan_cache_mode_wins(mode: Mode, postgres_uri: str) -> None:
+@pytest.mark.parametrize("store_mode", MODES)
+async def test_postgres_url_plan_cache_mode_wins(store_mode: Mode, postgres_uri: str) -> None:
     url = with_options(postgres_uri, "-c plan_cache_mode=auto")
-    async with opened(url, mode) as store:
-        assert await show(store, mode, "plan_cache_mode") == "auto"
+    async with opened(url, store_mode) as store:
+        assert await show(store, store_mode, "plan_cache_mode") == "auto"
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("store_mode", MODES)
 @pytest.mark.parametrize("scheme", ["postgres", "postgresql+psycopg"])
-async def test_postgres_scheme_aliases(scheme: str, mode: Mode, postgres_uri: str) -> None:
+async def test_postgres_scheme_aliases(scheme: str, store_mode: Mode, postgres_uri: str) -> None:
     url = scheme + postgres_uri[postgres_uri.index("://") :]
-    async with opened(url, mode) as store:
+    async with opened(url, store_mode) as store:
         assert backend_name(store) == "postgres"
-        await put(store, mode, "profile", {"name": "Ada"})
+        await put(store, store_mode, "profile", {"name": "Ada"})
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_postgres_pool_size(mode: Mode, postgres_uri: str) -> None:
-    async with opened(postgres_uri, mode, pool_size=3) as store:
+@pytest.mark.parametrize("store_mode", MODES)
+async def test_postgres_pool_size(store_mode: Mode, postgres_uri: str) -> None:
+    async with opened(postgres_uri, store_mode, pool_size=3) as store:
         pool = cast("PostgresStore | AsyncPostgresStore", store).conn
         assert isinstance(pool, ConnectionPool | AsyncConnectionPool)
         assert pool.max_size == 3
     with pytest.raises(ValueError, match="pool_size"):
-        async with opened(postgres_uri, mode, pool_size=0):
+        async with opened(postgres_uri, store_mode, pool_size=0):
             pass
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_postgres_bad_database_fails_fast_with_reason(mode: Mode, postgres_uri: str) -> None:
+@pytest.mark.parametrize("store_mode", MODES)
+async def test_postgres_bad_database_fails_fast_with_reason(
+    store_mode: Mode, postgres_uri: str
+) -> None:
     # Without a direct first connection the pool would wait 30 s and hide the reason.
     url = postgres_uri.replace("/lp_", "/missing_", 1)
     with pytest.raises(psycopg.OperationalError, match="does not exist"):
-        async with opened(url, mode):
+        async with opened(url, store_mode):
             pass
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+@pytest.mark.parametrize("store_backend", ["sqlite", "postgres"])
 def test_sync_store_from_16_threads(
-    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+    store_backend: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     threads, rounds = 16, 25
 
@@ -330,7 +332,7 @@ def test_sync_store_from_16_threads(
             store.put(("shared",), f"{worker}-{i}", {"worker": worker})
             store.search(("users",), limit=5)
 
-    with open_store(store_url(backend, request, tmp_path)) as store:
+    with open_store(store_url(store_backend, request, tmp_path)) as store:
         with ThreadPoolExecutor(max_workers=threads) as pool:
             for future in [pool.submit(work, store, w) for w in range(threads)]:
                 future.result()
@@ -350,22 +352,22 @@ def embed(texts: Sequence[str]) -> list[list[float]]:
 SQLITE_LOADS_EXTENSIONS = hasattr(sqlite3.Connection, "enable_load_extension")
 
 
-@pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("store_mode", MODES)
+@pytest.mark.parametrize("store_backend", BACKENDS)
 async def test_index_reaches_the_store(
-    backend: str, mode: Mode, request: pytest.FixtureRequest, tmp_path: Path
+    store_backend: str, store_mode: Mode, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     index: IndexConfig = {"dims": 3, "embed": embed, "fields": ["text"]}
-    url = store_url(backend, request, tmp_path)
-    if backend == "sqlite" and not SQLITE_LOADS_EXTENSIONS:
+    url = store_url(store_backend, request, tmp_path)
+    if store_backend == "sqlite" and not SQLITE_LOADS_EXTENSIONS:
         with pytest.raises(RuntimeError, match="enable-loadable-sqlite-extensions"):
-            async with opened(url, mode, index=index):
+            async with opened(url, store_mode, index=index):
                 pass
         return
-    async with opened(url, mode, index=index) as store:
-        await put(store, mode, "a", {"text": "tea tea tea"})
-        await put(store, mode, "b", {"text": "code code code music"})
-        assert (await search(store, mode, query="code", limit=1)) == ["b"]
+    async with opened(url, store_mode, index=index) as store:
+        await put(store, store_mode, "a", {"text": "tea tea tea"})
+        await put(store, store_mode, "b", {"text": "code code code music"})
+        assert (await search(store, store_mode, query="code", limit=1)) == ["b"]
 
 
 def test_postgres_uri_databases_are_independent(

@@ -1,13 +1,12 @@
-"""``benchmarks/turn_latency.py`` keeps working: a tiny run of each measurement.
+"""``benchmarks/turn_latency.py`` keeps working: a tiny run of its measurement.
 
-These tests check the structure of the results (every variant timed, counts consistent, no
-relevant turn left unextracted), never the timings: timings belong to the benchmark run.
+These tests check the structure of the results (every variant timed, counts consistent), never
+the timings: timings belong to the benchmark run.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -75,30 +74,6 @@ def test_plan_and_schedule_cover_every_turn_once_per_variant(
         assert covered == list(range(9))
 
 
-def test_eval_replay_counts_calls_and_loses_no_relevant_turn(
-    bench: ModuleType, conversations: list[dict[str, Any]]
-) -> None:
-    user_turns = sum(t["role"] == "user" for c in conversations for t in c["turns"])
-    relevant = sum(bool(t.get("relevant")) for c in conversations for t in c["turns"])
-    debounced = bench.replay(conversations, per_turn=False)
-    every_turn = bench.replay(conversations, per_turn=True)
-    for result in (debounced, every_turn):
-        assert result.conversations == len(conversations)
-        assert result.user_turns == result.turns_seen == user_turns
-        assert result.relevant_turns == relevant
-        assert result.unextracted == []
-        assert result.llm_calls == result.metrics_llm_calls == result.extraction_runs
-        assert result.failures == 0
-        assert 0 < result.llm_calls <= result.turns_seen - result.turns_skipped_by_gate
-        assert result.calls_per_turn == result.llm_calls / user_turns
-        assert "unextracted" not in bench.render_replay(result)
-    # within the debounce window a conversation costs at most one extraction
-    assert debounced.llm_calls <= len(conversations)
-    # flushing every turn extracts once per turn the gate let through
-    assert every_turn.extraction_runs == every_turn.turns_seen - every_turn.turns_skipped_by_gate
-    assert debounced.llm_calls <= every_turn.llm_calls
-
-
 def test_missing_eval_file_falls_back_to_builtin_turns(
     bench: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -125,19 +100,3 @@ def test_script_runs_end_to_end(
     assert bench.main([*argv, "--eval", str(path)]) == 0
     out = capsys.readouterr().out
     assert out.count("target <= 1.05") == 2  # sync and async
-    assert "turns of one conversation arrive within the debounce window" in out
-    assert "debounced per conversation" in out
-    assert "flush every turn (debounce=0)" in out
-
-
-def test_eval_set_needs_at_most_a_third_of_turns_extracted(bench: ModuleType) -> None:
-    """Issue acceptance: LLM calls <= 1/3 of user turns, no relevant turn left unextracted."""
-    path = bench.eval_path()
-    if not path.is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"eval file not found: {path}")
-        pytest.skip(f"eval file not found: {path}")
-    conversations, _ = bench.load_conversations(path)
-    result = bench.replay(conversations, per_turn=False)
-    assert result.unextracted == []
-    assert result.calls_per_turn <= 1 / 3, bench.render_replay(result)

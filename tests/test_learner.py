@@ -61,15 +61,15 @@ async def _flush(learner: ProfileLearner, mode: str) -> None:
     assert learner.flush(10) if mode == "sync" else await learner.aflush(10)
 
 
-async def test_rules_learn_without_an_llm(store: BaseStore, mode: str, call: Any) -> None:
-    profiles = ProfileStore(store)
+async def test_rules_learn_without_an_llm(any_store: BaseStore, store_mode: str, twin: Any) -> None:
+    profiles = ProfileStore(any_store)
     learner = ProfileLearner(profiles, debounce=0.05)
     graph = _graph(profiles, learner, ScriptedChatModel(script=["ok"], cycle=True))
-    await _turn(graph, mode, "Hi, I'm Alice Chen. Call me Ali.", "alice")
-    await _turn(graph, mode, "I speak English and Portuguese.", "alice")
-    await _turn(graph, mode, "What's the capital of Peru?", "alice")
-    await _flush(learner, mode)
-    record = await call(profiles, "get", "alice")
+    await _turn(graph, store_mode, "Hi, I'm Alice Chen. Call me Ali.", "alice")
+    await _turn(graph, store_mode, "I speak English and Portuguese.", "alice")
+    await _turn(graph, store_mode, "What's the capital of Peru?", "alice")
+    await _flush(learner, store_mode)
+    record = await twin(profiles, "get", "alice")
     assert record.profile.name == "Alice Chen"
     assert record.profile.preferred_name == "Ali"
     assert record.profile.languages == ["English", "Portuguese"]
@@ -80,38 +80,40 @@ async def test_rules_learn_without_an_llm(store: BaseStore, mode: str, call: Any
     assert metrics["llm_calls"] == 0
     # the next turn's model call sees what was learned
     chat = ScriptedChatModel(script=["ok"], cycle=True)
-    await _turn(_graph(profiles, learner, chat), mode, "hello", "alice", thread="t2")
+    await _turn(_graph(profiles, learner, chat), store_mode, "hello", "alice", thread="t2")
     assert "Alice Chen" in str(chat.calls[-1][0].content)
 
 
 async def test_llm_extraction_is_gated_and_debounced_per_user(
-    store: BaseStore, mode: str, call: Any
+    any_store: BaseStore, store_mode: str, twin: Any
 ) -> None:
-    profiles = ProfileStore(store)
+    profiles = ProfileStore(any_store)
     extractor = ScriptedChatModel(
         script=[create_step(role="data engineer", organization="Acme", tools=["dbt"])]
     )
     learner = ProfileLearner(profiles, extractor, debounce=0.2, max_wait=5)
     graph = _graph(profiles, learner, ScriptedChatModel(script=["ok"], cycle=True))
-    await _turn(graph, mode, "How do I sort a dict by value?", "bo", thread="a")
-    await _turn(graph, mode, "I'm a data engineer at Acme.", "bo", thread="a")
-    await _turn(graph, mode, "Our stack is dbt mostly.", "bo", thread="b")
-    await _turn(graph, mode, "What is 2+2?", "carl", thread="c")  # another user: not merged
-    await _flush(learner, mode)
+    await _turn(graph, store_mode, "How do I sort a dict by value?", "bo", thread="a")
+    await _turn(graph, store_mode, "I'm a data engineer at Acme.", "bo", thread="a")
+    await _turn(graph, store_mode, "Our stack is dbt mostly.", "bo", thread="b")
+    await _turn(graph, store_mode, "What is 2+2?", "carl", thread="c")  # another user: not merged
+    await _flush(learner, store_mode)
 
     assert len(extractor.calls) == 1  # three turns of bo, one extraction; carl gated out
     seen = "\n".join(str(m.content) for m in extractor.calls[0])
     assert "data engineer at Acme" in seen
     assert "stack is dbt" in seen
     assert "sort a dict" in seen  # context since the last extraction is kept
-    record = await call(profiles, "get", "bo")
+    record = await twin(profiles, "get", "bo")
     assert record.profile.organization == "Acme"
-    assert await call(profiles, "get", "carl") is None
+    assert await twin(profiles, "get", "carl") is None
     assert learner.metrics()["turns_skipped_by_gate"] == 2
 
 
-async def test_later_turns_patch_the_profile(store: BaseStore, mode: str, call: Any) -> None:
-    profiles = ProfileStore(store)
+async def test_later_turns_patch_the_profile(
+    any_store: BaseStore, store_mode: str, twin: Any
+) -> None:
+    profiles = ProfileStore(any_store)
     extractor = ScriptedChatModel(
         script=[
             create_step(role="nurse"),
@@ -120,38 +122,40 @@ async def test_later_turns_patch_the_profile(store: BaseStore, mode: str, call: 
     )
     learner = ProfileLearner(profiles, extractor, debounce=0)
     graph = _graph(profiles, learner, ScriptedChatModel(script=["ok"], cycle=True))
-    await _turn(graph, mode, "I work as a nurse.", "di")
-    await _flush(learner, mode)
-    await _turn(graph, mode, "Actually I'm an ICU nurse now.", "di")
-    await _flush(learner, mode)
-    assert (await call(profiles, "get", "di")).profile.role == "icu nurse"
+    await _turn(graph, store_mode, "I work as a nurse.", "di")
+    await _flush(learner, store_mode)
+    await _turn(graph, store_mode, "Actually I'm an ICU nurse now.", "di")
+    await _flush(learner, store_mode)
+    assert (await twin(profiles, "get", "di")).profile.role == "icu nurse"
     # the second extraction saw only what was new since the first
     assert "I work as a nurse" not in str(extractor.calls[1][-1].content)
 
 
 async def test_incognito_run_neither_reads_nor_writes(
-    store: BaseStore, mode: str, call: Any
+    any_store: BaseStore, store_mode: str, twin: Any
 ) -> None:
-    profiles = ProfileStore(store)
-    await call(profiles, "update", "eve", {"name": "Eve"})
-    before = await call(profiles, "get", "eve")
+    profiles = ProfileStore(any_store)
+    await twin(profiles, "update", "eve", {"name": "Eve"})
+    before = await twin(profiles, "get", "eve")
     extractor = ScriptedChatModel(script=[create_step(role="spy")], cycle=True)
     learner = ProfileLearner(profiles, extractor, debounce=0)
     chat = ScriptedChatModel(script=["ok"], cycle=True)
     graph = _graph(profiles, learner, chat)
-    await _turn(graph, mode, "I'm Eve Smith, a spy at MI6. Call me E.", "eve", incognito=True)
-    await _flush(learner, mode)
+    await _turn(graph, store_mode, "I'm Eve Smith, a spy at MI6. Call me E.", "eve", incognito=True)
+    await _flush(learner, store_mode)
     assert "<User Profile>" not in "".join(str(m.content) for m in chat.calls[-1])
     assert extractor.calls == []
-    assert await call(profiles, "get", "eve") == before
+    assert await twin(profiles, "get", "eve") == before
     assert learner.metrics()["turns_seen"] == 0
 
 
-async def test_agentic_tool_writes_as_agent(store: BaseStore, mode: str, call: Any) -> None:
+async def test_agentic_tool_writes_as_agent(
+    any_store: BaseStore, store_mode: str, twin: Any
+) -> None:
     from langchain.agents import create_agent
 
-    profiles = ProfileStore(store)
-    await call(profiles, "update", "fox", {"response_length": "concise"})
+    profiles = ProfileStore(any_store)
+    await twin(profiles, "update", "fox", {"response_length": "concise"})
     learner = ProfileLearner(profiles, mode="agentic")
     chat = ScriptedChatModel(
         script=[
@@ -168,7 +172,7 @@ async def test_agentic_tool_writes_as_agent(store: BaseStore, mode: str, call: A
     )
     agent = create_agent(chat, tools=learner.tools(), context_schema=Context)
     inputs = {"messages": [HumanMessage("I'm a pilot; give me detailed answers")]}
-    if mode == "sync":
+    if store_mode == "sync":
         state = agent.invoke(inputs, context=Context("fox"))
     else:
         state = await agent.ainvoke(inputs, context=Context("fox"))
@@ -177,7 +181,7 @@ async def test_agentic_tool_writes_as_agent(store: BaseStore, mode: str, call: A
     assert "left as a suggestion" in replies[0]
     assert "expertise_level" in replies[1]  # the validation error goes back to the model
     assert "sensitive" in replies[2]
-    record = await call(profiles, "get", "fox")
+    record = await twin(profiles, "get", "fox")
     assert record.profile.role == "pilot"
     assert record.field_sources["role"] == "agent"
     assert record.profile.response_length == "concise"
@@ -186,16 +190,16 @@ async def test_agentic_tool_writes_as_agent(store: BaseStore, mode: str, call: A
     assert [s.field for s in record.suggestions] == ["response_length"]
 
 
-async def test_manual_learn(store: BaseStore, call: Any) -> None:
-    profiles = ProfileStore(store)
+async def test_manual_learn(any_store: BaseStore, twin: Any) -> None:
+    profiles = ProfileStore(any_store)
     learner = ProfileLearner(
         profiles, ScriptedChatModel(script=[create_step(tools=["Rust"])]), mode="manual"
     )
-    nothing = await call(learner, "learn", "gil", [HumanMessage("what time is it?")])
+    nothing = await twin(learner, "learn", "gil", [HumanMessage("what time is it?")])
     assert nothing is None
-    result = await call(learner, "learn", "gil", [HumanMessage("I write Rust every day.")])
+    result = await twin(learner, "learn", "gil", [HumanMessage("I write Rust every day.")])
     assert result.applied == ("tools",)
-    assert (await call(profiles, "get", "gil")).profile.tools == ["Rust"]
+    assert (await twin(profiles, "get", "gil")).profile.tools == ["Rust"]
 
 
 def test_failed_background_work_is_logged_counted_and_retried(

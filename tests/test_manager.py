@@ -27,8 +27,8 @@ async def _state(profiles: ProfileStore[Any], call: Any, user: str = "ada@x.io")
     return await call(profiles, "get", user)
 
 
-async def test_first_write_patch_and_no_change(store: BaseStore, call: Any) -> None:
-    profiles = ProfileStore(store)
+async def test_first_write_patch_and_no_change(any_store: BaseStore, twin: Any) -> None:
+    profiles = ProfileStore(any_store)
     model = ScriptedChatModel(
         script=[
             create_step(name="Ada", languages=["English"]),
@@ -39,16 +39,16 @@ async def test_first_write_patch_and_no_change(store: BaseStore, call: Any) -> N
     )
     manager = create_profile_manager(model, profiles)
 
-    first = await call(manager, "extract", "ada@x.io", SAID)
+    first = await twin(manager, "extract", "ada@x.io", SAID)
     assert first.applied == ("languages", "name")
     assert first.failed is None
-    record = await _state(profiles, call)
+    record = await _state(profiles, twin)
     assert record.profile.name == "Ada"
     assert record.field_sources == {"name": "extracted", "languages": "extracted"}
     # create mode: the schema tool with its field descriptions, no forced choice
     assert model.bound[0]["tools"] == ["UserProfile"]
 
-    second = await call(manager, "extract", "ada@x.io", SAID)
+    second = await twin(manager, "extract", "ada@x.io", SAID)
     assert second.applied == ("role",)
     # update mode: PatchDoc forced, and the field guide is in the prompt all the same
     assert model.bound[1] == {"tools": ["PatchDoc"], "tool_choice": "PatchDoc"}
@@ -56,9 +56,9 @@ async def test_first_write_patch_and_no_change(store: BaseStore, call: Any) -> N
     assert "expertise_level" in prompt
     assert "never inferred from a title" in prompt
 
-    third = await call(manager, "extract", "ada@x.io", SAID)
+    third = await twin(manager, "extract", "ada@x.io", SAID)
     assert third.applied == ()
-    after = await _state(profiles, call)
+    after = await _state(profiles, twin)
     assert after.version == 2
     assert after.profile.role == "nurse"
     metrics = manager.metrics.snapshot("ada@x.io")
@@ -95,19 +95,19 @@ BAD_OUTPUTS = {
 
 @pytest.mark.parametrize("case", sorted(BAD_OUTPUTS))
 async def test_bad_model_output_is_counted_and_changes_nothing(
-    store: BaseStore, call: Any, case: str
+    any_store: BaseStore, twin: Any, case: str
 ) -> None:
-    profiles = ProfileStore(store)
-    before = await call(profiles, "update", "ada@x.io", {"name": "Ada", "role": "nurse"})
+    profiles = ProfileStore(any_store)
+    before = await twin(profiles, "update", "ada@x.io", {"name": "Ada", "role": "nurse"})
     script, reason = BAD_OUTPUTS[case]
     # cycle: langmem's repair calls get the same bad output again
     model = ScriptedChatModel(script=list(script), cycle=True)
     manager = create_profile_manager(model, profiles)
 
-    result = await call(manager, "extract", "ada@x.io", SAID)
+    result = await twin(manager, "extract", "ada@x.io", SAID)
 
     assert result.applied == ()
-    assert await _state(profiles, call) == before
+    assert await _state(profiles, twin) == before
     metrics = manager.metrics.snapshot()
     problems = metrics["updates_discarded"] + metrics["failures"]
     assert problems == 1, metrics
@@ -118,11 +118,11 @@ async def test_bad_model_output_is_counted_and_changes_nothing(
 
 
 async def test_user_set_field_and_pinned_paragraph_survive_extraction(
-    store: BaseStore, call: Any
+    any_store: BaseStore, twin: Any
 ) -> None:
-    profiles = ProfileStore(store)
-    await call(profiles, "update", "ada@x.io", {"name": "Ada Lovelace"})
-    await call(profiles, "write_paragraph", "ada@x.io", "I'm Ada. Be brief.")
+    profiles = ProfileStore(any_store)
+    await twin(profiles, "update", "ada@x.io", {"name": "Ada Lovelace"})
+    await twin(profiles, "write_paragraph", "ada@x.io", "I'm Ada. Be brief.")
     model = ScriptedChatModel(
         script=[
             patch_step(
@@ -131,8 +131,8 @@ async def test_user_set_field_and_pinned_paragraph_survive_extraction(
             )
         ]
     )
-    result = await call(create_profile_manager(model, profiles), "extract", "ada@x.io", SAID)
-    record = await _state(profiles, call)
+    result = await twin(create_profile_manager(model, profiles), "extract", "ada@x.io", SAID)
+    record = await _state(profiles, twin)
     assert record.profile.name == "Ada Lovelace"
     assert record.profile.role == "mathematician"
     assert record.paragraph == "I'm Ada. Be brief."
@@ -140,8 +140,10 @@ async def test_user_set_field_and_pinned_paragraph_survive_extraction(
     assert {s.kind for s in record.suggestions} == {"field", "paragraph"}
 
 
-async def test_secrets_in_extracted_output_are_never_stored(store: BaseStore, call: Any) -> None:
-    profiles = ProfileStore(store)
+async def test_secrets_in_extracted_output_are_never_stored(
+    any_store: BaseStore, twin: Any
+) -> None:
+    profiles = ProfileStore(any_store)
     secrets = {
         "name": "4111 1111 1111 1111",
         "role": "my SSN is 123-45-6789",
@@ -150,8 +152,8 @@ async def test_secrets_in_extracted_output_are_never_stored(store: BaseStore, ca
     }
     model = ScriptedChatModel(script=[create_step(**secrets)])
     manager = create_profile_manager(model, profiles)
-    result = await call(manager, "extract", "ada@x.io", SAID)
-    record = await _state(profiles, call)
+    result = await twin(manager, "extract", "ada@x.io", SAID)
+    record = await _state(profiles, twin)
     stored = record.profile.model_dump_json() if record else ""
     for needle in ("4111", "123-45", "hunter2", "sk-live"):
         assert needle not in stored
@@ -175,30 +177,32 @@ def _set_field_from_message(messages: list[BaseMessage]) -> AIMessage:
     return create_step("WideProfile", **{f"f{i}": i})
 
 
-async def test_sixteen_concurrent_extractions_all_survive(store: BaseStore, mode: str) -> None:
-    profiles = ProfileStore(store, schema=WideProfile)
+async def test_sixteen_concurrent_extractions_all_survive(
+    any_store: BaseStore, store_mode: str
+) -> None:
+    profiles = ProfileStore(any_store, schema=WideProfile)
     model = ScriptedChatModel(script=[_set_field_from_message], cycle=True)
     manager = create_profile_manager(model, profiles)
     talks = [[HumanMessage(f"please set f{i} now")] for i in range(16)]
-    if mode == "sync":
+    if store_mode == "sync":
         with ThreadPoolExecutor(16) as pool:
             results = list(pool.map(lambda m: manager.extract("wide", m), talks))
         record = profiles.get("wide")
-        items = store.search(user_namespace("wide"))
+        items = any_store.search(user_namespace("wide"))
     else:
         results = await asyncio.gather(*(manager.aextract("wide", m) for m in talks))
         record = await profiles.aget("wide")
-        items = await store.asearch(user_namespace("wide"))
+        items = await any_store.asearch(user_namespace("wide"))
     assert all(r.failed is None for r in results)
     assert record is not None
     assert {i: getattr(record.profile, f"f{i}") for i in range(16)} == {i: i for i in range(16)}
     assert len(items) == 1
 
 
-async def test_invoke_takes_user_id_from_configurable(store: BaseStore, call: Any) -> None:
-    profiles = ProfileStore(store)
+async def test_invoke_takes_user_id_from_configurable(any_store: BaseStore, twin: Any) -> None:
+    profiles = ProfileStore(any_store)
     manager = create_profile_manager(ScriptedChatModel(script=[create_step(name="Cy")]), profiles)
     config = {"configurable": {"user_id": "cy.user@example.com"}}
-    result = await call(manager, "invoke", {"messages": SAID}, config)
+    result = await twin(manager, "invoke", {"messages": SAID}, config)
     assert result.applied == ("name",)
-    assert (await _state(profiles, call, "cy.user@example.com")).profile.name == "Cy"
+    assert (await _state(profiles, twin, "cy.user@example.com")).profile.name == "Cy"

@@ -20,15 +20,13 @@ from langmem.errors import ConfigurationError
 
 from langprofile import InvalidUserIdError, MissingUserIdError, ProfileStore
 from langprofile._namespace import encode_user_id, memories_namespace
-from langprofile.extraction import memories
-from langprofile.extraction.memories import (
-    MEMORY_TOOL_NAME,
-    create_memory_collection,
-    create_search_memory_tool,
-    memory_text,
-)
-from langprofile.extraction.policy import find_sensitive
+from langprofile.extraction.memories import create_memory_collection
+from langprofile.pipeline.policy import find_sensitive
+from langprofile.store._adapters import adapter_for
+from langprofile.store._ops import Handler, adrive, drive
+from langprofile.store.memories import memory_text, search_flow
 from langprofile.testing.models import ScriptedChatModel
+from langprofile.tools import MEMORY_TOOL_NAME, create_search_memory_tool
 
 ALICE = "alice.smith@example.com"
 BOB = "bob@example.org"
@@ -69,6 +67,14 @@ async def stored(store: BaseStore, call: Any, user_id: str) -> list[str]:
     return sorted(memory_text(item.value) for item in items)
 
 
+async def search(
+    store: BaseStore, mode: str, user_id: str, query: str | None, limit: int = 5
+) -> list[str]:
+    flow = search_flow(memories_namespace(user_id), query, limit)
+    handler = Handler(adapter_for(store))
+    return drive(flow, handler) if mode == "sync" else await adrive(flow, handler)
+
+
 def seen_by_model(model: ScriptedChatModel) -> str:
     return "\n".join(str(m.content) for messages in model.calls for m in messages)
 
@@ -77,25 +83,25 @@ def seen_by_model(model: ScriptedChatModel) -> str:
 
 
 async def test_extract_writes_then_updates_under_the_encoded_namespace(
-    store: BaseStore, call: Any
+    any_store: BaseStore, twin: Any
 ) -> None:
     model = ScriptedChatModel(script=[remember("Prefers dark roast coffee"), rewrite("Drinks tea")])
-    collection = create_memory_collection(model, store=store)
+    collection = create_memory_collection(model, store=any_store)
 
-    written = await call(collection, "extract", ALICE, [("user", "I love dark roast coffee")])
+    written = await twin(collection, "extract", ALICE, [("user", "I love dark roast coffee")])
 
     assert written == 1
-    items = await call(store, "search", ("users",), limit=100)
+    items = await twin(any_store, "search", ("users",), limit=100)
     assert [(item.namespace, item.value) for item in items] == [
         (("users", encode_user_id(ALICE), "memories"), memory("Prefers dark roast coffee"))
     ]
     assert encode_user_id(ALICE) != ALICE  # the "." really needed encoding
 
     # The second run sees the stored memory and rewrites it in place.
-    written = await call(collection, "extract", ALICE, [HumanMessage("Actually I switched to tea")])
+    written = await twin(collection, "extract", ALICE, [HumanMessage("Actually I switched to tea")])
 
     assert written == 1
-    assert await stored(store, call, ALICE) == ["Drinks tea"]
+    assert await stored(any_store, twin, ALICE) == ["Drinks tea"]
     assert "Prefers dark roast coffee" in str(model.calls[1][0].content)
     assert collection.metrics() == {
         "runs": 2,
@@ -104,24 +110,24 @@ async def test_extract_writes_then_updates_under_the_encoded_namespace(
         "sensitive_dropped": 0,
     }
     # The user's memories are part of what they can export and erase.
-    exported = await call(ProfileStore(store), "export", ALICE)
+    exported = await twin(ProfileStore(any_store), "export", ALICE)
     assert "Drinks tea" in str(exported)
-    assert await call(ProfileStore(store), "forget", ALICE) == 1
-    assert await stored(store, call, ALICE) == []
+    assert await twin(ProfileStore(any_store), "forget", ALICE) == 1
+    assert await stored(any_store, twin, ALICE) == []
 
 
-async def test_users_are_isolated(store: BaseStore, call: Any) -> None:
+async def test_users_are_isolated(any_store: BaseStore, twin: Any) -> None:
     model = ScriptedChatModel(
         script=[remember("Likes green tea"), remember("Likes espresso"), remember("Has a cat")]
     )
-    collection = create_memory_collection(model, store=store)
+    collection = create_memory_collection(model, store=any_store)
 
-    await call(collection, "extract", ALICE, [("user", "green tea please")])
-    await call(collection, "extract", BOB, [("user", "espresso please")])
-    await call(collection, "extract", ALICE, [("user", "my cat says hi")])
+    await twin(collection, "extract", ALICE, [("user", "green tea please")])
+    await twin(collection, "extract", BOB, [("user", "espresso please")])
+    await twin(collection, "extract", ALICE, [("user", "my cat says hi")])
 
-    assert await stored(store, call, ALICE) == ["Has a cat", "Likes green tea"]
-    assert await stored(store, call, BOB) == ["Likes espresso"]
+    assert await stored(any_store, twin, ALICE) == ["Has a cat", "Likes green tea"]
+    assert await stored(any_store, twin, BOB) == ["Likes espresso"]
     bob_call = "\n".join(str(m.content) for m in model.calls[1])
     assert "green tea" not in bob_call  # Bob's extractor never saw Alice's memories
     assert "espresso" not in "\n".join(str(m.content) for m in model.calls[2])
@@ -133,21 +139,21 @@ async def test_users_are_isolated(store: BaseStore, call: Any) -> None:
     ids=["card", "password", "api-key"],
 )
 async def test_secrets_are_never_stored_and_are_counted(
-    store: BaseStore, call: Any, secret: str
+    any_store: BaseStore, twin: Any, secret: str
 ) -> None:
     model = ScriptedChatModel(
         script=[remember(secret, "Works at Acme"), rewrite(f"Works at Acme; {secret}")]
     )
-    collection = create_memory_collection(model, store=store)
+    collection = create_memory_collection(model, store=any_store)
     reason = find_sensitive(secret)
     assert reason is not None
 
-    assert await call(collection, "extract", ALICE, [("user", f"I work at Acme; {secret}")]) == 1
-    assert await stored(store, call, ALICE) == ["Works at Acme"]
+    assert await twin(collection, "extract", ALICE, [("user", f"I work at Acme; {secret}")]) == 1
+    assert await stored(any_store, twin, ALICE) == ["Works at Acme"]
 
     # An update that would add the secret to an existing memory leaves the memory as it was.
-    assert await call(collection, "extract", ALICE, [("user", secret)]) == 0
-    assert await stored(store, call, ALICE) == ["Works at Acme"]
+    assert await twin(collection, "extract", ALICE, [("user", secret)]) == 0
+    assert await stored(any_store, twin, ALICE) == ["Works at Acme"]
 
     metrics = collection.metrics()
     assert metrics["sensitive_dropped"] == 2
@@ -162,21 +168,21 @@ async def test_secrets_are_never_stored_and_are_counted(
     ids=["runtime", "timeout", "langmem-configuration-error"],
 )
 async def test_model_errors_are_logged_counted_and_write_nothing(
-    store: BaseStore, call: Any, error: BaseException, caplog: pytest.LogCaptureFixture
+    any_store: BaseStore, twin: Any, error: BaseException, caplog: pytest.LogCaptureFixture
 ) -> None:
-    collection = create_memory_collection(ScriptedChatModel(script=[error]), store=store)
+    collection = create_memory_collection(ScriptedChatModel(script=[error]), store=any_store)
 
     with caplog.at_level(logging.WARNING, logger="langprofile"):
-        written = await call(collection, "extract", ALICE, [("user", "hi")])
+        written = await twin(collection, "extract", ALICE, [("user", "hi")])
 
     assert written == 0
-    assert await stored(store, call, ALICE) == []
+    assert await stored(any_store, twin, ALICE) == []
     assert collection.metrics()["failures"] == 1
     assert "memory extraction failed" in caplog.text
 
 
 async def test_a_model_that_keeps_failing_is_called_a_bounded_number_of_times(
-    call: Any,
+    twin: Any,
 ) -> None:
     store = InMemoryStore()
     store.put(memories_namespace(ALICE), "m1", memory("Likes chess"))
@@ -184,18 +190,18 @@ async def test_a_model_that_keeps_failing_is_called_a_bounded_number_of_times(
     model = ScriptedChatModel(script=[RuntimeError("down")], cycle=True)
     collection = create_memory_collection(model, store=store)
 
-    assert await call(collection, "extract", ALICE, [("user", "hi")]) == 0
+    assert await twin(collection, "extract", ALICE, [("user", "hi")]) == 0
 
     assert 1 < len(model.calls) <= 8
     assert collection.metrics()["failures"] == 1
-    assert await stored(store, call, ALICE) == ["Likes chess"]
+    assert await stored(store, twin, ALICE) == ["Likes chess"]
 
 
 class Abort(BaseException):
     """Stands for KeyboardInterrupt and friends: must not be swallowed."""
 
 
-async def test_interrupts_are_not_swallowed(call: Any) -> None:
+async def test_interrupts_are_not_swallowed(twin: Any) -> None:
     class Interrupted(InMemoryStore):
         def batch(self, ops: Any) -> list[Result]:
             raise Abort
@@ -207,7 +213,7 @@ async def test_interrupts_are_not_swallowed(call: Any) -> None:
     collection = create_memory_collection(model, store=Interrupted())
 
     with pytest.raises(Abort):
-        await call(collection, "extract", ALICE, [("user", "hi")])
+        await twin(collection, "extract", ALICE, [("user", "hi")])
 
 
 def _unfixed(messages: list[BaseMessage]) -> AIMessage:
@@ -251,19 +257,19 @@ MALFORMED: dict[str, tuple[list[Any], int]] = {
 
 @pytest.mark.parametrize("case", MALFORMED)
 async def test_malformed_output_writes_nothing_and_does_not_raise(
-    store: BaseStore, call: Any, case: str
+    any_store: BaseStore, twin: Any, case: str
 ) -> None:
     script, most_calls = MALFORMED[case]
     model = ScriptedChatModel(script=script, cycle=True)
-    collection = create_memory_collection(model, store=store)
+    collection = create_memory_collection(model, store=any_store)
 
-    assert await call(collection, "extract", ALICE, [("user", "hi")]) == 0
+    assert await twin(collection, "extract", ALICE, [("user", "hi")]) == 0
 
-    assert await stored(store, call, ALICE) == []
+    assert await stored(any_store, twin, ALICE) == []
     assert len(model.calls) <= most_calls
 
 
-async def test_store_write_failures_are_retried_then_counted(call: Any) -> None:
+async def test_store_write_failures_are_retried_then_counted(twin: Any) -> None:
     class FailingPuts(InMemoryStore):
         puts = 0
 
@@ -281,23 +287,23 @@ async def test_store_write_failures_are_retried_then_counted(call: Any) -> None:
         ScriptedChatModel(script=[remember("Likes tea")]), store=FailingPuts()
     )
 
-    assert await call(collection, "extract", ALICE, [("user", "tea")]) == 0
+    assert await twin(collection, "extract", ALICE, [("user", "tea")]) == 0
     assert FailingPuts.puts == 3
     assert collection.metrics()["failures"] == 1
 
 
-async def test_bad_user_id_raises_and_empty_conversation_does_nothing(call: Any) -> None:
+async def test_bad_user_id_raises_and_empty_conversation_does_nothing(twin: Any) -> None:
     model = ScriptedChatModel(script=[remember("x")])
     collection = create_memory_collection(model, store=InMemoryStore())
 
     with pytest.raises(InvalidUserIdError):
-        await call(collection, "extract", "", [("user", "hi")])
-    assert await call(collection, "extract", ALICE, []) == 0
+        await twin(collection, "extract", "", [("user", "hi")])
+    assert await twin(collection, "extract", ALICE, []) == 0
     assert model.calls == []
     assert collection.metrics()["runs"] == 0
 
 
-async def test_langmem_sees_only_its_own_items(call: Any) -> None:
+async def test_langmem_sees_only_its_own_items(twin: Any) -> None:
     """Foreign value shapes and deeper namespaces are hidden from langmem, never rewritten."""
     store = InMemoryStore()
     namespace = memories_namespace(ALICE)
@@ -305,14 +311,14 @@ async def test_langmem_sees_only_its_own_items(call: Any) -> None:
     store.put((*namespace, "archive"), "old", memory("Archived fact"))
     model = ScriptedChatModel(script=[remember("Likes tea")])
 
-    assert await call(create_memory_collection(model, store=store), "extract", ALICE, ["tea"]) == 1
+    assert await twin(create_memory_collection(model, store=store), "extract", ALICE, ["tea"]) == 1
 
     assert "Archived fact" not in seen_by_model(model)
     assert store.get(namespace, "note").value == {"text": "not a langmem value"}  # type: ignore[union-attr]
     assert store.get((*namespace, "archive"), "old").value == memory("Archived fact")  # type: ignore[union-attr]
 
 
-async def test_store_none_uses_each_running_graphs_own_store(mode: str) -> None:
+async def test_store_none_uses_each_running_graphs_own_store(store_mode: str) -> None:
     model = ScriptedChatModel(script=[remember("Likes tea")], cycle=True)
     collection = create_memory_collection(model)
 
@@ -327,11 +333,11 @@ async def test_store_none_uses_each_running_graphs_own_store(mode: str) -> None:
     first, second = InMemoryStore(), InMemoryStore()
     for graph_store in (first, second):
         builder = StateGraph(MessagesState)
-        builder.add_node("learn", learn if mode == "sync" else alearn)
+        builder.add_node("learn", learn if store_mode == "sync" else alearn)
         builder.add_edge(START, "learn")
         graph = builder.compile(store=graph_store)
         inputs: Any = {"messages": [HumanMessage("tea")]}
-        if mode == "sync":
+        if store_mode == "sync":
             graph.invoke(inputs)
         else:
             await graph.ainvoke(inputs)
@@ -365,28 +371,26 @@ def test_metrics_are_thread_safe() -> None:
 
 
 async def test_search_without_index_returns_most_recent_first(
-    store: BaseStore, call: Any, backend: str
+    any_store: BaseStore, twin: Any, store_backend: str, store_mode: str
 ) -> None:
     namespace = memories_namespace(ALICE)
     # SQLite stamps updated_at to the second.
-    tick = 1.05 if backend == "sqlite" else 0.01
-    await call(store, "put", namespace, "a", memory("Likes tea"))
+    tick = 1.05 if store_backend == "sqlite" else 0.01
+    await twin(any_store, "put", namespace, "a", memory("Likes tea"))
     await asyncio.sleep(tick)
-    await call(store, "put", namespace, "b", memory("Has a cat"))
-    await call(store, "put", memories_namespace(BOB), "c", memory("Bob's memory"))
+    await twin(any_store, "put", namespace, "b", memory("Has a cat"))
+    await twin(any_store, "put", memories_namespace(BOB), "c", memory("Bob's memory"))
 
-    assert await call(memories, "search_memories", store, ALICE, None) == ["Has a cat", "Likes tea"]
+    assert await search(any_store, store_mode, ALICE, None) == ["Has a cat", "Likes tea"]
     await asyncio.sleep(tick)
-    await call(store, "put", namespace, "a", memory("Likes green tea"))
+    await twin(any_store, "put", namespace, "a", memory("Likes green tea"))
 
-    assert await call(memories, "search_memories", store, ALICE, "cat") == [
+    assert await search(any_store, store_mode, ALICE, "cat") == [
         "Likes green tea",
         "Has a cat",
     ]
-    assert await call(memories, "search_memories", store, ALICE, None, limit=1) == [
-        "Likes green tea"
-    ]
-    assert await call(memories, "search_memories", store, "nobody", None) == []
+    assert await search(any_store, store_mode, ALICE, None, 1) == ["Likes green tea"]
+    assert await search(any_store, store_mode, "nobody", None) == []
 
 
 class BagOfWords(Embeddings):
@@ -408,7 +412,7 @@ class BagOfWords(Embeddings):
         return self._embed(text)
 
 
-async def test_semantic_search_ranks_the_relevant_memory_first(call: Any) -> None:
+async def test_semantic_search_ranks_the_relevant_memory_first(twin: Any, store_mode: str) -> None:
     store = InMemoryStore(
         index={"dims": BagOfWords.dims, "embed": BagOfWords(), "fields": ["content.content"]}
     )
@@ -418,13 +422,13 @@ async def test_semantic_search_ranks_the_relevant_memory_first(call: Any) -> Non
         ("2", "Favourite food is sushi, especially salmon nigiri"),
         ("3", "Works as a data engineer at Acme"),
     ]:
-        await call(store, "put", namespace, key, memory(text))
+        await twin(store, "put", namespace, key, memory(text))
 
-    found = await call(memories, "search_memories", store, ALICE, "what food like sushi", limit=2)
+    found = await search(store, store_mode, ALICE, "what food like sushi", 2)
 
     assert found[0] == "Favourite food is sushi, especially salmon nigiri"
     assert len(found) == 2
-    assert (await call(memories, "search_memories", store, ALICE, "mountains hikes"))[0] == (
+    assert (await search(store, store_mode, ALICE, "mountains hikes"))[0] == (
         "Hikes in the mountains every weekend"
     )
 
@@ -460,20 +464,20 @@ def _tool_output(result: dict[str, Any]) -> str:
 
 @pytest.mark.parametrize("explicit_store", [True, False], ids=["explicit-store", "graph-store"])
 async def test_search_tool_in_an_agent_sees_only_the_current_user(
-    store: BaseStore, call: Any, explicit_store: bool
+    any_store: BaseStore, twin: Any, explicit_store: bool
 ) -> None:
-    await call(store, "put", memories_namespace(ALICE), "a", memory("Likes green tea"))
-    await call(store, "put", memories_namespace(BOB), "b", memory("Likes espresso"))
-    agent, _ = _agent(store if explicit_store else None, store, "drinks")
+    await twin(any_store, "put", memories_namespace(ALICE), "a", memory("Likes green tea"))
+    await twin(any_store, "put", memories_namespace(BOB), "b", memory("Likes espresso"))
+    agent, _ = _agent(any_store if explicit_store else None, any_store, "drinks")
 
-    result = await call(
+    result = await twin(
         agent, "invoke", {"messages": [("user", "what do I drink?")]}, context={"user_id": ALICE}
     )
 
     assert _tool_output(result) == "- Likes green tea"
     # The configurable route works too, and a user without memories gets a plain answer.
-    agent, _ = _agent(store if explicit_store else None, store, "drinks")
-    result = await call(
+    agent, _ = _agent(any_store if explicit_store else None, any_store, "drinks")
+    result = await twin(
         agent,
         "invoke",
         {"messages": [("user", "what do I drink?")]},
@@ -483,7 +487,7 @@ async def test_search_tool_in_an_agent_sees_only_the_current_user(
 
 
 async def test_search_tool_reports_a_failing_store_instead_of_raising(
-    call: Any, caplog: pytest.LogCaptureFixture
+    twin: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     class Down(InMemoryStore):
         def batch(self, ops: Any) -> list[Result]:
@@ -496,17 +500,17 @@ async def test_search_tool_reports_a_failing_store_instead_of_raising(
     config = {"configurable": {"user_id": ALICE}}
 
     with caplog.at_level(logging.WARNING, logger="langprofile"):
-        answer = await call(tool, "invoke", {"query": "tea"}, config=config)
+        answer = await twin(tool, "invoke", {"query": "tea"}, config=config)
 
     assert "unavailable" in answer
     assert "memory search failed" in caplog.text
 
 
-async def test_search_tool_without_user_id_names_the_fix(call: Any) -> None:
+async def test_search_tool_without_user_id_names_the_fix(twin: Any) -> None:
     tool = create_search_memory_tool(store=InMemoryStore())
 
     with pytest.raises(MissingUserIdError, match="context"):
-        await call(tool, "invoke", {"query": "tea"})
+        await twin(tool, "invoke", {"query": "tea"})
 
 
 def test_search_tool_schema() -> None:
@@ -521,12 +525,14 @@ def test_bad_limits_are_rejected() -> None:
     with pytest.raises(ValueError, match="limit"):
         create_search_memory_tool(limit=0)
     with pytest.raises(ValueError, match="limit"):
-        memories.search_memories(InMemoryStore(), ALICE, None, limit=0)
+        drive(
+            search_flow(memories_namespace(ALICE), None, 0), Handler(adapter_for(InMemoryStore()))
+        )
     with pytest.raises(ValueError, match="query_limit"):
         create_memory_collection(ScriptedChatModel(), query_limit=0)
 
 
-async def test_extraction_inside_a_node_stays_out_of_the_message_stream(mode: str) -> None:
+async def test_extraction_inside_a_node_stays_out_of_the_message_stream(store_mode: str) -> None:
     extractor = ScriptedChatModel(script=[remember("Likes tea")])
     chat = ScriptedChatModel(script=[AIMessage("Sure.", id="reply")])
     collection = create_memory_collection(extractor)
@@ -540,13 +546,13 @@ async def test_extraction_inside_a_node_stays_out_of_the_message_stream(mode: st
         return {"messages": [await chat.ainvoke(state["messages"])]}
 
     builder = StateGraph(MessagesState)
-    builder.add_node("reply", reply if mode == "sync" else areply)
+    builder.add_node("reply", reply if store_mode == "sync" else areply)
     builder.add_edge(START, "reply")
     graph = builder.compile(store=InMemoryStore())
     inputs: Any = {"messages": [HumanMessage("tea")]}
     # subgraphs=True would also stream the extractor's own (trustcall) graph, if it were visible.
     options: Any = {"stream_mode": "messages", "subgraphs": True}
-    if mode == "sync":
+    if store_mode == "sync":
         parts = list(graph.stream(inputs, **options))
     else:
         parts = [part async for part in graph.astream(inputs, **options)]

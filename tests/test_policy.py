@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from langprofile.extraction.policy import REASONS, Policy, Screened, find_sensitive, screen
+from langprofile.pipeline.policy import REASONS, Policy, Screened, find_sensitive, screen
 
 CARD = "secret:card_number"
 SSN = "secret:ssn"

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel, Field
 
 from langprofile import TemplateVerbalizer, UserProfile, render_preamble
 from langprofile.pipeline.verbalize import bound_paragraph
@@ -77,8 +78,6 @@ def test_paragraph_is_second_person_and_bounded() -> None:
 
 
 def test_custom_schema_fields_are_verbalized() -> None:
-    from pydantic import Field
-
     class ShopProfile(UserProfile):
         favourite_brand: str | None = Field(default=None, title="Favourite brand")
         loyalty_tier: int | None = None
@@ -86,7 +85,7 @@ def test_custom_schema_fields_are_verbalized() -> None:
     text = TemplateVerbalizer().verbalize(
         ShopProfile(name="Bo", favourite_brand="Acme", loyalty_tier=3)
     )
-    assert text == "Your name is Bo. Your favourite brand: Acme. Your loyalty tier: 3."
+    assert text == "Your name is Bo. Your favourite brand is Acme. Your loyalty tier is 3."
 
 
 @pytest.mark.parametrize(
@@ -95,3 +94,59 @@ def test_custom_schema_fields_are_verbalized() -> None:
 )
 def test_bound_paragraph_cleans(raw: str, expected: str) -> None:
     assert bound_paragraph(raw) == expected
+
+
+# Seed 001's own example schemas (Agno's docs), written as pydantic models. They share no field
+# with UserProfile (CustomerProfile's timezone is the seed's own, without a recognizer).
+class CustomerProfile(BaseModel):
+    """Extended user profile for customer support."""
+
+    company: str | None = Field(default=None, description="Company or organization")
+    plan_tier: str | None = Field(
+        default=None, description="Subscription tier: free | pro | enterprise"
+    )
+    role: str | None = Field(default=None, description="Job title or role")
+    timezone: str | None = Field(default=None, description="User's timezone")
+
+
+class SupportProfile(BaseModel):
+    company: str | None = Field(default=None, description="Company name")
+    plan: str | None = Field(default=None, description="Subscription plan")
+    expertise: str | None = Field(default=None, description="Technical expertise level")
+
+
+def test_seed_customer_profile_paragraph_snapshot() -> None:
+    profile = CustomerProfile(
+        company="Acme Corp", plan_tier="enterprise", role="Data Scientist", timezone="Europe/Berlin"
+    )
+    _check("customer_profile.txt", render_preamble(TemplateVerbalizer().verbalize(profile)))
+
+
+def test_seed_support_profile_paragraph_snapshot() -> None:
+    profile = SupportProfile(company="TechCorp", plan="enterprise", expertise="advanced")
+    _check("support_profile.txt", render_preamble(TemplateVerbalizer().verbalize(profile)))
+
+
+def test_generic_sentences_by_type() -> None:
+    class Prefs(BaseModel):
+        is_vip: bool | None = None
+        prefers_dark_mode: bool | None = None
+        newsletter: bool | None = Field(default=None, title="Newsletter")
+        favourite_brands: list[str] | None = None
+        home: dict[str, str] | None = None
+        age: int | None = None
+
+    text = TemplateVerbalizer().verbalize(
+        Prefs(
+            is_vip=True,
+            prefers_dark_mode=False,
+            newsletter=True,
+            favourite_brands=["Nike", "Puma"],
+            home={"city": "Lyon"},
+            age=41,
+        )
+    )
+    assert text == (
+        "You are vip. You do not prefer dark mode. For newsletter, you said yes. "
+        "Your favourite brands include Nike and Puma. Your home is city Lyon. Your age is 41."
+    )

@@ -6,6 +6,7 @@ import langprofile
 
 EXPECTED = [
     "BLOCK_MESSAGE_ID",
+    "RECOGNIZERS",
     "ConcurrentUpdateError",
     "ExtractionResult",
     "ForeignDataError",
@@ -15,6 +16,7 @@ EXPECTED = [
     "MissingDependencyError",
     "MissingStoreError",
     "MissingUserIdError",
+    "Phrase",
     "Policy",
     "ProfileInjector",
     "ProfileLearner",
@@ -24,6 +26,7 @@ EXPECTED = [
     "ProfileStore",
     "ProfileValidationError",
     "Provenance",
+    "Recognizer",
     "SignalDetector",
     "Source",
     "StoreWriteError",
@@ -41,8 +44,8 @@ EXPECTED = [
 ]
 
 
-def test_all_is_sorted_and_pinned() -> None:
-    assert langprofile.__all__ == sorted(langprofile.__all__)
+def test_all_is_pinned() -> None:
+    """In ruff's RUF022 order (constants, classes, functions); changing it changes this test."""
     assert langprofile.__all__ == EXPECTED
 
 
@@ -95,3 +98,29 @@ def test_every_public_name_is_documented_in_the_readme() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     missing = [n for n in langprofile.__all__ if n != "__version__" and f"`{n}`" not in readme]
     assert missing == []
+
+
+def test_lazy_names_keep_their_real_types_for_type_checkers() -> None:
+    """Every lazily loaded name is also imported under TYPE_CHECKING, from where it lives."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(langprofile))
+    checked: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            for stmt in node.body:
+                assert isinstance(stmt, ast.ImportFrom)
+                for alias in stmt.names:
+                    checked[alias.name] = str(stmt.module)
+    assert checked == langprofile._LAZY
+    for name, module in checked.items():
+        assert getattr(langprofile, name).__module__.startswith(module), name
+
+
+def test_testing_surface() -> None:
+    import langprofile.testing
+
+    assert langprofile.testing.__all__ == sorted(langprofile.testing.__all__)
+    for name in langprofile.testing.__all__:
+        assert getattr(langprofile.testing, name) is not None

@@ -97,14 +97,14 @@ def test_learner_without_thread_or_checkpointer_sees_every_turn() -> None:
     assert learner.metrics("ana")["turns_seen"] == 2
 
 
-@pytest.mark.parametrize("mode", ["sync", "async"])
-async def test_runtime_store_profiles_learn_and_inject(mode: str) -> None:
+@pytest.mark.parametrize("store_mode", ["sync", "async"])
+async def test_runtime_store_profiles_learn_and_inject(store_mode: str) -> None:
     store = _Opaque(InMemoryStore())  # not read inline: the sync read goes through the pool
     profiles = ProfileStore(None)
     learner = ProfileLearner(profiles, debounce=0)
     graph = _stateless(profiles, learner, store=store)
     inputs = {"messages": [HumanMessage("Hi, I'm Rui Costa. Call me Rui.")]}
-    if mode == "sync":
+    if store_mode == "sync":
         graph.invoke(inputs, context=Context("rui"))
         assert learner.flush(10)
     else:
@@ -122,7 +122,7 @@ async def test_runtime_store_profiles_learn_and_inject(mode: str) -> None:
     builder.add_edge(START, "profile")
     builder.add_edge("profile", "model")
     reader = builder.compile(store=store)
-    if mode == "sync":
+    if store_mode == "sync":
         reader.invoke({"messages": [HumanMessage("hi")]}, context=Context("rui"))
     else:
         await reader.ainvoke({"messages": [HumanMessage("hi")]}, context=Context("rui"))

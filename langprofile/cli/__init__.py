@@ -7,11 +7,16 @@ The CLI is the one place that reads environment variables: ``LANGPROFILE_STORE``
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
+import types
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel
 
 __all__ = ["main"]
 
@@ -39,31 +44,107 @@ def _parser() -> argparse.ArgumentParser:
             help="store URL: memory://, sqlite:///path.db or postgresql://... "
             "(default: $LANGPROFILE_STORE or sqlite:///langprofile.db)",
         )
+        cmd.add_argument(
+            "--schema",
+            default=os.environ.get("LANGPROFILE_SCHEMA"),
+            metavar="MODULE:CLASS",
+            help="the profile schema, e.g. myapp.profiles:SupportProfile "
+            "(default: $LANGPROFILE_SCHEMA or langprofile's UserProfile)",
+        )
         if name == "set":
             cmd.add_argument(
                 "assignments",
                 nargs="+",
                 metavar="field=value",
-                help="a JSON value (e.g. '[\"Python\"]', true) or plain text",
+                help="plain text for a text field; JSON for anything else "
+                "(e.g. tools='[\"Python\"]', prefers_code_examples=true)",
             )
         if name == "pin":
             cmd.add_argument("text")
     return parser
 
 
-def _value(raw: str) -> Any:
+_READ_ONLY = frozenset({"show", "export", "forget"})
+
+
+class CliError(Exception):
+    """A mistake on the command line: reported in one line, exit status 2."""
+
+
+def _load_schema(spec: str | None) -> type[BaseModel]:
+    from langprofile.schema import UserProfile
+
+    if not spec:
+        return UserProfile
+    module_name, sep, name = spec.partition(":")
+    if not sep:
+        raise CliError(f"--schema takes MODULE:CLASS, e.g. myapp.profiles:Profile; got {spec!r}")
+    try:
+        schema = getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError) as exc:
+        raise CliError(f"cannot load schema {spec!r}: {exc}") from None
+    if not (isinstance(schema, type) and issubclass(schema, BaseModel)):
+        raise CliError(f"{spec!r} is not a pydantic model class")
+    return schema
+
+
+def _is_text(annotation: Any) -> bool:
+    """Whether a field holds text (``str``, optional or a string ``Literal``)."""
+    if annotation is str:
+        return True
+    origin = get_origin(annotation)
+    if origin is Literal:
+        return all(isinstance(arg, str) for arg in get_args(annotation))
+    if origin in (Union, types.UnionType):
+        parts = [arg for arg in get_args(annotation) if arg is not type(None)]
+        return bool(parts) and all(_is_text(arg) for arg in parts)
+    return False
+
+
+def _value(schema: type[BaseModel], field: str, raw: str) -> Any:
+    """The value of ``field=raw``: plain text for a text field, JSON for any other."""
+    info = schema.model_fields.get(field)
+    if info is not None and _is_text(info.annotation) and not raw.startswith('"'):
+        return raw
     try:
         return json.loads(raw)
-    except json.JSONDecodeError:
+    except json.JSONDecodeError as exc:
+        if raw[:1] in '[{"':
+            raise CliError(
+                f"malformed JSON for {field}: {exc.msg} at character {exc.pos}"
+            ) from None
         return raw
+
+
+def _changes(schema: type[BaseModel], assignments: Sequence[str]) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for assignment in assignments:
+        field, sep, raw = assignment.partition("=")
+        if not sep:
+            raise CliError(f"expected field=value, got {assignment!r}")
+        changes[field] = _value(schema, field, raw)
+    return changes
+
+
+def _existing_sqlite(url: str) -> None:
+    """Refuse to create a SQLite file just to read from it."""
+    if not url.lower().startswith("sqlite:///"):
+        return
+    path = url[len("sqlite:///") :]
+    if path != ":memory:" and not Path(path).exists():
+        raise CliError(f"no store at {url} (nothing stored yet; `langprofile set` creates it)")
 
 
 def _run(args: argparse.Namespace) -> int:
     from langprofile.store.backends import open_store
     from langprofile.store.profiles import ProfileStore
 
+    schema = _load_schema(args.schema)
+    changes = _changes(schema, args.assignments) if args.command == "set" else {}
+    if args.command in _READ_ONLY:
+        _existing_sqlite(args.store)
     with open_store(args.store) as store:
-        profiles: ProfileStore[Any] = ProfileStore(store)
+        profiles: ProfileStore[Any] = ProfileStore(store, schema=schema)
         if args.command == "show":
             record = profiles.get(args.user_id)
             if record is None:
@@ -80,12 +161,6 @@ def _run(args: argparse.Namespace) -> int:
         elif args.command == "forget":
             print(f"removed {profiles.forget(args.user_id)} item(s)")
         elif args.command == "set":
-            changes = {}
-            for assignment in args.assignments:
-                field, sep, raw = assignment.partition("=")
-                if not sep:
-                    raise ValueError(f"expected field=value, got {assignment!r}")
-                changes[field] = _value(raw)
             print(profiles.update(args.user_id, changes).preamble)
         elif args.command == "pin":
             print(profiles.write_paragraph(args.user_id, args.text).preamble)
@@ -104,8 +179,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return _run(args)
-    except (ValueError, ImportError) as exc:
+    except (CliError, ValueError, ImportError, OSError) as exc:
         print(f"langprofile: error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a store that cannot be reached: one line, never a traceback
+        print(f"langprofile: error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
 
 

@@ -46,6 +46,8 @@ class _Slot(Generic[W]):
     first: float
     due: float
     attempt: int = 0
+    later: bool = False
+    """Submitted with a delay of its own (a follow-up), not by a turn."""
 
 
 @dataclass
@@ -95,17 +97,28 @@ class Scheduler(Generic[W]):
         self._flushing = 0
         self._thread = None
 
-    def submit(self, user_id: str, work: W) -> None:
-        """Schedule ``work`` for ``user_id``; returns at once (safe to call from a coroutine)."""
+    def submit(self, user_id: str, work: W, *, delay: float | None = None) -> None:
+        """Schedule ``work`` for ``user_id``; returns at once (safe to call from a coroutine).
+
+        Without ``delay`` the work runs once the user has been quiet for ``debounce`` seconds
+        (at most ``max_wait`` after the first submission). With ``delay`` it is a follow-up due
+        ``delay`` seconds from now: it joins work already pending without moving it, and
+        pending work of its own is not moved by later follow-ups (the first timer holds).
+        """
         now = time.monotonic()
         with self._cond:
             state = self._users.setdefault(user_id, _UserState())
             slot = state.pending
             if slot is None:
-                state.pending = _Slot(work, now, now + self.debounce)
+                due = now + (self.debounce if delay is None else delay)
+                state.pending = _Slot(work, now, due, later=delay is not None)
             else:
                 slot.work = self._merge(slot.work, work)
-                slot.due = min(now + self.debounce, slot.first + self.max_wait)
+                if delay is None and slot.later:
+                    # A turn arrived: it runs on the turn's schedule, follow-up included.
+                    slot.first, slot.later = now, False
+                if delay is None:
+                    slot.due = min(now + self.debounce, slot.first + self.max_wait)
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._loop, name="langprofile-learner", daemon=True
@@ -219,7 +232,7 @@ class Scheduler(Generic[W]):
                 self._flushing -= 1
         return True
 
-    async def aflush(self, timeout: float | None = None) -> bool:
+    async def aflush(self, timeout: float | None = None) -> bool:  # noqa: ASYNC109 - twin of flush
         """Async twin of :meth:`flush`: waits in a worker thread, never on the event loop."""
         return await asyncio.to_thread(self.flush, timeout)
 

@@ -27,22 +27,27 @@ from typing import Any, Literal
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AnyMessage, BaseMessage
 from langchain_core.runnables import Runnable, RunnableConfig
-from langchain_core.tools import BaseTool, StructuredTool
-from pydantic import BaseModel, Field, create_model
+from langchain_core.tools import BaseTool
 
 from langprofile._context import context_value, run_user
-from langprofile.errors import ConcurrentUpdateError, StoreWriteError
+from langprofile.extraction._held import HeldTurns
 from langprofile.extraction._scheduler import Scheduler
+from langprofile.extraction.agent_tool import create_update_tool
 from langprofile.extraction.detector import SignalDetector
-from langprofile.extraction.manager import ExtractionResult, ProfileManager, create_profile_manager
-from langprofile.extraction.memories import MemoryCollection
+from langprofile.extraction.manager import (
+    ExtractionResult,
+    ProfileManager,
+    create_profile_manager,
+    extraction_flow,
+)
+from langprofile.extraction.memories import MemoryCollection, memory_flow
 from langprofile.extraction.metrics import Metrics
-from langprofile.extraction.policy import Policy, screen
-from langprofile.extraction.prompts import UPDATE_TOOL_DESCRIPTION
 from langprofile.nodes import BLOCK_MESSAGE_ID
+from langprofile.schema import recognized_fields
 from langprofile.store._adapters import Adapter
 from langprofile.store._ops import Flow, adrive, drive
 from langprofile.store.profiles import ProfileStore
+from langprofile.store.writes import update_flow
 
 __all__ = ["Mode", "ProfileLearner"]
 
@@ -57,11 +62,23 @@ class _Work:
     """Messages of one user's turns that no background run has looked at yet, in order.
 
     ``adapter`` is the store, resolved on the reply path: a background thread cannot look up
-    the running graph's store (``ProfileStore(None)``).
+    the running graph's store (``ProfileStore(None)``). ``net`` marks the safety net's
+    follow-up: extract what is held about the user even if no new turn fires the gate.
     """
 
     fresh: list[BaseMessage] = field(default_factory=list)
     adapter: Adapter | None = None
+    net: bool = False
+
+
+@dataclass
+class _Assessed:
+    """What the rules found in a batch of new user turns."""
+
+    facts: dict[str, Any] = field(default_factory=dict)
+    retracts: dict[str, Any] = field(default_factory=dict)
+    fire: bool = False
+    about_user: bool = False
 
 
 def _text(message: BaseMessage) -> str:
@@ -82,6 +99,19 @@ def _merge_direct(into: dict[str, Any], new: Mapping[str, Any]) -> None:
             into[name] = value
 
 
+def _unsay(facts: dict[str, Any], retracts: Mapping[str, Any]) -> None:
+    """A later turn's retraction cancels what an earlier turn of the same batch stated."""
+    for name, taken_back in retracts.items():
+        current = facts.get(name)
+        if isinstance(current, list) and isinstance(taken_back, list):
+            gone = {str(x).casefold() for x in taken_back}
+            facts[name] = [x for x in current if str(x).casefold() not in gone]
+            if not facts[name]:
+                del facts[name]
+        elif current is not None:
+            del facts[name]
+
+
 class ProfileLearner(Runnable[Any, dict[str, Any]]):
     """A node (sync and async) that learns the user's profile from the conversation.
 
@@ -91,9 +121,11 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         mode: ``"always"``, ``"agentic"`` or ``"manual"`` (see the module docstring).
         detector: the rule-based detector and gate; ``None`` for the default
             :class:`SignalDetector`. Pass ``use_detector=False`` to send every turn to the LLM.
-        policy: what automated writes may store (secrets are never stored).
         debounce: seconds a user must be quiet before their pending work runs.
         max_wait: the longest work waits under continuous activity.
+        idle: the safety net. Turns the gate skipped but that talk about the user ("my ...",
+            "I ...", in any of the detector's languages) are held; if no later turn fires the
+            gate, they are extracted together ``idle`` seconds after the first of them.
         max_messages: how many recent messages one extraction sees at most.
         exit_timeout: at interpreter exit, how long to wait for pending work.
         memories: a :class:`~langprofile.MemoryCollection` to also learn free-form memories
@@ -108,10 +140,10 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         mode: Mode = "always",
         detector: SignalDetector | None = None,
         use_detector: bool = True,
-        policy: Policy | None = None,
         instructions: str | None = None,
         debounce: float = 1.0,
         max_wait: float = 10.0,
+        idle: float = 30.0,
         max_messages: int = 50,
         messages_key: str = "messages",
         exit_timeout: float = 5.0,
@@ -124,20 +156,17 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
             )
         if not isinstance(profiles, ProfileStore):
             raise TypeError(f"ProfileLearner needs a ProfileStore, got {type(profiles).__name__}")
-        if debounce < 0 or max_wait < debounce:
-            raise ValueError("need 0 <= debounce <= max_wait")
+        if debounce < 0 or max_wait < debounce or idle < 0:
+            raise ValueError("need 0 <= debounce <= max_wait and idle >= 0")
         self.profiles = profiles
         self.mode: Mode = mode
-        self.policy = policy or Policy()
         self.detector = (detector or SignalDetector()) if use_detector else None
+        # Recognizer -> the schema field it fills: a schema without such fields gets none.
+        self._direct = recognized_fields(profiles.schema)
         self._metrics = Metrics()
         self.manager: ProfileManager[Any] | None = (
             create_profile_manager(
-                model,
-                profiles,
-                instructions=instructions,
-                policy=self.policy,
-                metrics=self._metrics,
+                model, profiles, instructions=instructions, metrics=self._metrics
             )
             if model is not None
             else None
@@ -147,8 +176,8 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         self.messages_key = messages_key
         self._cursors: OrderedDict[tuple[str, str, str], str] = OrderedDict()
         self._cursor_lock = threading.Lock()
-        self._carry: OrderedDict[str, list[BaseMessage]] = OrderedDict()
-        self._carry_lock = threading.Lock()
+        self.idle = idle
+        self._held = HeldTurns(max_messages=max_messages)
         self._scheduler: Scheduler[_Work] = Scheduler(
             run=self._run_work,
             merge=self._merge,
@@ -195,22 +224,30 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
                     self._cursors.popitem(last=False)
         return list(messages[start:])
 
-    def _gate(self, user_id: str, fresh: Sequence[BaseMessage]) -> tuple[dict[str, Any], bool]:
-        """Rules over the new user turns: fields found directly, and whether to ask the LLM."""
+    def _assess(self, user_id: str, fresh: Sequence[BaseMessage]) -> _Assessed:
+        """Rules over the new user turns: facts and retractions for the schema's recognized
+        fields, whether to ask the LLM now, and whether the turns talk about the user."""
         said = [_text(m) for m in fresh if m.type == "human"]
-        direct: dict[str, Any] = {}
-        hits = 0
+        out = _Assessed()
+        fired = 0
         for text in said:
             if self.detector is None:
-                hits += 1
+                fired += 1
                 continue
-            fields, hit = self.detector.analyze(text)
-            _merge_direct(direct, fields)
-            hits += hit
+            found = self.detector.assess(text)
+            retracts = {self._direct[k]: v for k, v in found.retracts.items() if k in self._direct}
+            _unsay(out.facts, retracts)
+            _merge_direct(out.retracts, retracts)
+            _merge_direct(
+                out.facts, {self._direct[k]: v for k, v in found.facts.items() if k in self._direct}
+            )
+            fired += found.relevant
+            out.about_user = out.about_user or found.about_user
+        out.fire = fired > 0
         self._metrics.add(
-            user_id, {"turns_seen": len(said), "turns_skipped_by_gate": len(said) - hits}
+            user_id, {"turns_seen": len(said), "turns_skipped_by_gate": len(said) - fired}
         )
-        return direct, hits > 0
+        return out
 
     def _turn(self, input: Any, config: RunnableConfig | None) -> tuple[str, _Work] | None:
         """On the reply path: only find the turn's new messages; everything else runs later."""
@@ -229,7 +266,7 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
             for m in self._since((*who, "seen"), messages, advance=True)
             if m.id != BLOCK_MESSAGE_ID  # the injected profile is not something the user said
         ]
-        return (who[0], _Work(fresh, self.profiles._adapter_now())) if fresh else None
+        return (who[0], _Work(fresh, self.profiles.adapter())) if fresh else None
 
     def invoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
@@ -250,62 +287,60 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
     def _merge(self, old: _Work, new: _Work) -> _Work:
         seen = {id(m) for m in old.fresh} | {m.id for m in old.fresh if m.id}
         added = [m for m in new.fresh if id(m) not in seen and (not m.id or m.id not in seen)]
-        return _Work(old.fresh + added, new.adapter or old.adapter)
+        return _Work(old.fresh + added, new.adapter or old.adapter, old.net or new.net)
 
     def _work_flow(self, user_id: str, work: _Work) -> Flow[ExtractionResult | None]:
-        direct, relevant = self._gate(user_id, work.fresh)
-        # Turns the gate skipped are kept as context for the user's next extraction, so an
-        # extraction always sees every message since the previous one.
-        with self._carry_lock:
-            carried = self._carry.get(user_id, [])
-        held = {m.id for m in carried if m.id} | {id(m) for m in carried}
-        context = [*carried, *(m for m in work.fresh if m.id not in held and id(m) not in held)]
-        context = context[-self.max_messages :]
-        if direct:
-            screened = screen(direct, policy=self.policy)
-            for reason in screened.discarded.values():
-                self._metrics.discard(user_id, reason)
-            if screened.changes:
-                _, merge = yield from self.profiles._changes_flow(
-                    user_id, screened.changes, "extracted", append=True
-                )
-                applied = len(merge.applied) if merge else 0
-                self._metrics.add(
-                    user_id,
-                    {
-                        "direct_fields": applied,
-                        "updates_applied": applied,
-                        "suggestions_created": len(merge.suggested) if merge else 0,
-                    },
-                )
-        result = None
-        if relevant and self.manager is not None:
-            result = yield from self.manager._flow(user_id, context)
-        if relevant and self.memories is not None:
-            written = yield from self.memories._extract_flow(
-                user_id, context, work.adapter.store if work.adapter else None
+        turns = self._assess(user_id, work.fresh)
+        # What the gate skipped before is context for this extraction: it sees every message
+        # since the user's previous one.
+        context = self._held.context(user_id, work.fresh)
+        if turns.facts or turns.retracts:
+            outcome = yield from update_flow(
+                self.profiles,
+                user_id,
+                turns.facts,
+                "extracted",
+                append=True,
+                retracts=turns.retracts,
+                strict=False,
             )
+            for reason in outcome.discarded.values():
+                self._metrics.discard(user_id, reason)
+            self._metrics.add(
+                user_id,
+                {
+                    "direct_fields": len(outcome.applied),
+                    "updates_applied": len(outcome.applied),
+                    "suggestions_created": len(outcome.suggested),
+                },
+            )
+        net = work.net and (turns.about_user or self._held.about_user(user_id))
+        extract = turns.fire or net
+        result = None
+        if extract and self.manager is not None:
+            result = yield from extraction_flow(self.manager, user_id, context)
+        if extract and self.memories is not None:
+            adapter = work.adapter or self.profiles.adapter()
+            written = yield from memory_flow(self.memories, user_id, context, adapter)
             self._metrics.add(user_id, {"memories_written": written})
-        with self._carry_lock:
-            if relevant:
-                self._carry.pop(user_id, None)
-            else:
-                self._carry[user_id] = context
-                self._carry.move_to_end(user_id)
-                while len(self._carry) > 100_000:
-                    self._carry.popitem(last=False)
+        if extract:
+            self._metrics.add(user_id, {"net_extractions": int(net and not turns.fire)})
+            self._held.release(user_id)
+        elif self._held.hold(user_id, context, about_user=turns.about_user) and self._learns:
+            # The safety net: extract what is held about the user even if no turn fires.
+            self._scheduler.submit(user_id, _Work(adapter=work.adapter, net=True), delay=self.idle)
         return result
 
-    def _handler(self, adapter: Adapter | None) -> Any:
-        if self.manager is not None:
-            return self.manager._handler(adapter)
-        return self.profiles.handler(adapter)
+    @property
+    def _learns(self) -> bool:
+        """Whether an extraction could learn anything (a model, or a memory collection)."""
+        return self.manager is not None or self.memories is not None
 
     def _run_work(self, user_id: str, work: _Work) -> ExtractionResult | None:
-        return drive(self._work_flow(user_id, work), self._handler(work.adapter))
+        return drive(self._work_flow(user_id, work), self.profiles.handler(work.adapter))
 
     async def _arun_work(self, user_id: str, work: _Work) -> ExtractionResult | None:
-        return await adrive(self._work_flow(user_id, work), self._handler(work.adapter))
+        return await adrive(self._work_flow(user_id, work), self.profiles.handler(work.adapter))
 
     def _failed(self, user_id: str, exc: BaseException) -> None:
         logger.warning(
@@ -336,7 +371,7 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         """
         return self._scheduler.flush(timeout)
 
-    async def aflush(self, timeout: float | None = None) -> bool:
+    async def aflush(self, timeout: float | None = None) -> bool:  # noqa: ASYNC109 - twin of flush
         """Async twin of :meth:`flush` (waits without blocking the event loop)."""
         return await self._scheduler.aflush(timeout)
 
@@ -347,8 +382,7 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         does not teach the erased facts again from the old turns.
         """
         self._scheduler.discard(user_id)
-        with self._carry_lock:
-            self._carry.pop(user_id, None)
+        self._held.release(user_id)
 
     def forget(self, user_id: str) -> int:
         """Erase the user everywhere: pending learning, held messages, and the store.
@@ -374,105 +408,8 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
     def tools(self) -> list[BaseTool]:
         """``update_user_profile``: lets the model save what the user says about themself.
 
-        Writes with source ``"agent"``: validated against the schema, screened by the policy,
-        and never overwriting a field the user set (a suggestion is left instead).
+        Writes with source ``"agent"`` through the profile store's writer: validated against
+        the schema, screened by its policy, and never overwriting a field the user set (a
+        suggestion is left instead).
         """
-        return [_update_tool(self)]
-
-
-def _update_tool(learner: ProfileLearner) -> BaseTool:
-    profiles = learner.profiles
-
-    def _prepare(changes: dict[str, Any]) -> tuple[str | None, dict[str, Any], str]:
-        from langgraph.config import get_config
-
-        try:
-            config: Any = get_config()
-        except RuntimeError:
-            config = None
-        who = learner._run_user(config)
-        if who is None:
-            return None, {}, "Incognito conversation: nothing was saved."
-        screened = screen(changes, policy=learner.policy)
-        for reason in screened.discarded.values():
-            learner._metrics.discard(who[0], reason)
-        note = (
-            f" Not saved (sensitive): {', '.join(sorted(screened.discarded))}."
-            if screened.discarded
-            else ""
-        )
-        return who[0], screened.changes, note
-
-    def _report(user_id: str, outcome: tuple[Any, Any], note: str) -> str:
-        _, merge = outcome
-        applied, suggested = (merge.applied, merge.suggested) if merge else ((), ())
-        learner._metrics.add(
-            user_id,
-            {
-                "updates_applied": len(applied),
-                "updates_unchanged": 0 if applied or suggested else 1,
-                "suggestions_created": len(suggested),
-            },
-        )
-        out = f"Saved: {', '.join(sorted(applied)) or 'nothing new'}."
-        if suggested:
-            out += f" The user set {', '.join(sorted(suggested))} themself; left as a suggestion."
-        return out + note
-
-    def _unsaved(user_id: str, exc: Exception) -> str:
-        # The agent's turn goes on: a store outage is reported to the model, not raised.
-        logger.warning(
-            "update_user_profile for %r failed (%s: %s)", user_id, type(exc).__name__, exc
-        )
-        learner._metrics.fail(user_id, type(exc).__name__)
-        return "The profile could not be saved right now; nothing was written."
-
-    def update_user_profile(changes: BaseModel) -> str:
-        user_id, clean, note = _prepare(_given(changes))
-        if user_id is None or not clean:
-            return note or "Nothing to save."
-        try:
-            outcome = drive(profiles._changes_flow(user_id, clean, "agent"), profiles.handler())
-        except (StoreWriteError, ConcurrentUpdateError) as exc:
-            return _unsaved(user_id, exc)
-        return _report(user_id, outcome, note)
-
-    async def aupdate_user_profile(changes: BaseModel) -> str:
-        user_id, clean, note = _prepare(_given(changes))
-        if user_id is None or not clean:
-            return note or "Nothing to save."
-        try:
-            flow = profiles._changes_flow(user_id, clean, "agent")
-            outcome = await adrive(flow, profiles.handler())
-        except (StoreWriteError, ConcurrentUpdateError) as exc:
-            return _unsaved(user_id, exc)
-        return _report(user_id, outcome, note)
-
-    # The fields sit under one `changes` argument so that a field the model left out (keep it)
-    # stays distinguishable from one it set to null (clear it).
-    args = create_model(
-        "UpdateUserProfile",
-        changes=(profiles.schema, Field(description="Only the fields to change.")),
-    )
-    return StructuredTool.from_function(
-        func=update_user_profile,
-        coroutine=aupdate_user_profile,
-        name="update_user_profile",
-        description=UPDATE_TOOL_DESCRIPTION,
-        args_schema=args,
-        handle_validation_error=_validation_message,
-    )
-
-
-def _validation_message(exc: Any) -> str:
-    """Tell the model exactly what was wrong, so it can correct the call."""
-    errors = exc.errors() if hasattr(exc, "errors") else []
-    problems = "; ".join(
-        f"{'.'.join(str(p) for p in e['loc'] if p != 'changes') or 'changes'}: {e['msg']}"
-        for e in errors
-    )
-    return f"Not saved, invalid profile change: {problems or exc}. Nothing was written."
-
-
-def _given(changes: BaseModel) -> dict[str, Any]:
-    return {name: getattr(changes, name) for name in changes.model_fields_set}
+        return [create_update_tool(self.profiles, self._metrics)]

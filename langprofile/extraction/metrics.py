@@ -17,6 +17,7 @@ COUNTERS = (
     "turns_skipped_by_gate",
     "direct_fields",
     "extraction_runs",
+    "net_extractions",
     "llm_calls",
     "input_tokens",
     "output_tokens",

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-__all__ = ["PROFILE_INSTRUCTIONS", "UPDATE_TOOL_DESCRIPTION", "field_guide", "profile_instructions"]
+__all__ = [
+    "PROFILE_INSTRUCTIONS",
+    "UPDATE_TOOL_DESCRIPTION",
+    "field_guide",
+    "profile_instructions",
+    "update_tool_description",
+]
 
 PROFILE_INSTRUCTIONS = """\
 Maintain the profile of the user in this conversation: one document, updated in place.
@@ -16,8 +22,8 @@ If nothing about the user changed, make no changes."""
 
 UPDATE_TOOL_DESCRIPTION = """\
 Update the profile of the user you are talking to when they state a standing fact or preference
-about themself (name, languages, timezone, role, employer, expertise, tools, preferred answer
-style...). Pass only the fields that change; use null to clear a field the user retracted."""
+about themself ({fields}). Pass only the fields that change; use null to clear a field the user
+retracted."""
 
 
 def field_guide(schema: type[BaseModel]) -> str:
@@ -42,3 +48,9 @@ def profile_instructions(schema: type[BaseModel], extra: str | None = None) -> s
     if extra:
         parts.append(extra.strip())
     return "\n\n".join(parts)
+
+
+def update_tool_description(schema: type[BaseModel]) -> str:
+    """The ``update_user_profile`` tool's description, naming the schema's own fields."""
+    names = ", ".join(name.replace("_", " ") for name in schema.model_fields)
+    return UPDATE_TOOL_DESCRIPTION.format(fields=names)

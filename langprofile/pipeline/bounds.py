@@ -9,7 +9,7 @@ from typing import Any
 
 from langprofile.config import MAX_LIST_ITEMS, MAX_STRING_CHARS
 
-__all__ = ["bound_value", "clean_line", "clean_text", "truncate_words"]
+__all__ = ["bound_value", "clean_line", "clean_text", "shown", "truncate_words"]
 
 # C0/C1 controls, DEL, and the unicode line/paragraph separators that some tokenizers treat as
 # newlines. Tabs and newlines are handled separately by the callers.
@@ -36,6 +36,14 @@ def clean_text(text: str, max_chars: int) -> str:
     lines = [_SPACE.sub(" ", line).strip() for line in text.split("\n")]
     out = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
     return out[:max_chars].rstrip()
+
+
+def shown(value: object, limit: int = 80) -> str:
+    """``repr(value)`` cut to about ``limit`` characters: what an error message may quote."""
+    if isinstance(value, str) and len(value) > limit:
+        return repr(value[:limit]) + "…"
+    text = repr(value) if not isinstance(value, (list, dict, tuple)) else repr(value)[: limit * 2]
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def truncate_words(text: str, max_words: int) -> str:

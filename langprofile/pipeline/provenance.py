@@ -93,6 +93,17 @@ def _union(old: list[Any], new: list[Any]) -> list[Any]:
     return (old + added)[:MAX_LIST_ITEMS]
 
 
+def _retracted(current: Any, taken_back: Any) -> Any:
+    """``current`` without what the user took back: list items, or the value (``None``: any)."""
+    if isinstance(current, list) and isinstance(taken_back, list):
+        gone = {str(x).casefold() for x in taken_back}
+        kept = [x for x in current if str(x).casefold() not in gone]
+        return kept or None
+    if taken_back is None or str(current).casefold() == str(taken_back).casefold():
+        return None
+    return current
+
+
 def merge_fields(
     value: Mapping[str, Any],
     changes: Mapping[str, Any],
@@ -100,11 +111,14 @@ def merge_fields(
     now: dt.datetime,
     *,
     append: bool = False,
+    retracts: Mapping[str, Any] | None = None,
 ) -> FieldMerge:
     """Apply validated ``changes`` (``None`` clears a field) under the field-level guard.
 
-    With ``append``, a list value adds its new items to the stored list instead of replacing
-    it (how single observations such as "I also speak Spanish" accumulate).
+    ``retracts`` are taken back first: for a list field the items to remove, for a scalar the
+    value to clear (``None`` clears whatever is there). With ``append``, a list value adds its
+    new items to the stored list instead of replacing it (how single observations such as "I
+    also speak Spanish" accumulate).
     """
     fields = dict(value.get("fields", {}))
     sources = dict(value.get("field_sources", {}))
@@ -112,13 +126,17 @@ def merge_fields(
     applied: list[str] = []
     suggested: list[str] = []
     sources_changed = False
-    for name, requested in changes.items():
+    retracts = retracts or {}
+    for name in dict.fromkeys([*retracts, *changes]):
         old = fields.get(name)
-        new = (
-            _union(old, requested)
-            if append and isinstance(requested, list) and isinstance(old, list)
-            else requested
-        )
+        new = _retracted(old, retracts[name]) if name in retracts and old is not None else old
+        if name in changes:
+            requested = changes[name]
+            new = (
+                _union(new, requested)
+                if append and isinstance(requested, list) and isinstance(new, list)
+                else requested
+            )
         if source in AUTOMATED_SOURCES and sources.get(name) == "user":
             if new != old and _add_suggestion(
                 suggestions,

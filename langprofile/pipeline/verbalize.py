@@ -12,9 +12,11 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from langprofile.config import MAX_PARAGRAPH_CHARS, MAX_PARAGRAPH_WORDS
 from langprofile.pipeline.bounds import clean_text, truncate_words
+from langprofile.schema import Phrase, field_metadata
 
 __all__ = [
     "CallableVerbalizer",
@@ -22,6 +24,8 @@ __all__ = [
     "Verbalizer",
     "bound_paragraph",
     "ensure_verbalizer",
+    "field_noun",
+    "sentences",
 ]
 
 
@@ -46,6 +50,22 @@ def bound_paragraph(text: str, max_words: int = MAX_PARAGRAPH_WORDS) -> str:
 # A value with a sentence break in it is not a name or a title: quote it, so text such as
 # "Bob. Ignore previous instructions" reads as the value it is, not as a statement.
 _SENTENCE_BREAK = re.compile(r"[.!?;:]\s|\n")
+# A description short and plain enough to name its field: "Company or organization".
+_NOUN_PHRASE = re.compile(r"[A-Za-z][A-Za-z /'-]*")
+_OWNER = re.compile(r"^(?:the\s+)?(?:user's|users'|user|their|your)\s+", re.IGNORECASE)
+_MAX_NOUN_WORDS = 6
+# Words that make a description a clause ("Name they prefer to be called"), not a noun phrase.
+_CLAUSE_WORDS = frozenset(
+    (
+        *("they", "them", "he", "she", "him", "her", "you", "we", "i", "it", "is", "are"),
+        *("was", "be", "been", "to", "that", "which", "who", "whom", "what", "when", "where"),
+        *("how", "if", "should", "must", "can", "may", "will", "would", "e.g.", "eg"),
+    )
+)
+# Boolean fields named like a statement: is_vip -> "You are vip." / "You are not vip."
+_BOOL_VERBS = {"is": ("are", "are not"), "has": ("have", "do not have")}
+# prefers_dark_mode -> "You prefer dark mode."; wants_/likes_/uses_/needs_ likewise.
+_BOOL_STEMS = frozenset({"prefer", "want", "like", "use", "need", "speak", "own"})
 
 
 def _q(value: object) -> str:
@@ -64,24 +84,107 @@ def _article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
 
 
-_STYLE = {
-    "formal": "a formal tone",
-    "casual": "a casual tone",
-    "technical": "technical, precise language",
-    "simplified": "plain, simplified explanations",
-}
-_LENGTH = {
-    "concise": "short, concise answers",
-    "balanced": "answers of moderate length",
-    "detailed": "detailed, thorough answers",
-}
+def _lower(words: str) -> str:
+    # Keep acronyms and proper nouns ("VIP level", "GitHub handle"); lower the rest.
+    return " ".join(
+        w if any(c.isupper() for c in w[1:]) or w.isupper() else w.lower() for w in words.split()
+    )
+
+
+def field_noun(name: str, info: FieldInfo) -> str:
+    """What the paragraph calls a field: its title, a short plain description, or its name."""
+    if info.title:
+        return _lower(info.title)
+    description = _OWNER.sub("", (info.description or "").strip()).rstrip(".")
+    if (
+        description
+        and _NOUN_PHRASE.fullmatch(description)
+        and len(description.split()) <= _MAX_NOUN_WORDS
+        and not _CLAUSE_WORDS.intersection(description.lower().split())
+    ):
+        return _lower(description)
+    return name.replace("_", " ").strip()
+
+
+def _rendered(value: Any) -> str:
+    if isinstance(value, list):
+        return _join([_rendered(v) for v in value])
+    if isinstance(value, dict):
+        return "; ".join(f"{str(k).replace('_', ' ')} {_rendered(v)}" for k, v in value.items())
+    return _q(value)
+
+
+def _words(schema: type[BaseModel], name: str, value: Any) -> str:
+    """How a value is said inside a sentence: its phrase's words for it, or the value."""
+    phrase: Phrase | None = field_metadata(schema, name, Phrase)
+    if phrase is not None and phrase.values is not None and not isinstance(value, (list, dict)):
+        words = phrase.values.get(value)
+        if words is not None:
+            return str(words)
+    return _rendered(value)
+
+
+def _phrased(
+    schema: type[BaseModel], name: str, data: dict[str, Any], said: set[str]
+) -> str | None:
+    phrase: Phrase = field_metadata(schema, name, Phrase)
+    value = data[name]
+    if not phrase.template:
+        return phrase.values.get(value) if phrase.values is not None else None
+    shown = _words(schema, name, value)
+    for other, template in (phrase.combined or {}).items():
+        if _said(data.get(other)) and other not in said:
+            said.add(other)
+            if data[other] == value:
+                break  # the same value twice is said once
+            words = {other: _words(schema, other, data[other])}
+            return template.format(value=shown, a=_article(shown), **words)
+    return phrase.template.format(value=shown, a=_article(shown))
+
+
+def _said(value: Any) -> bool:
+    return value is not None and value not in ("", [], {})
+
+
+def _generic(name: str, info: FieldInfo, value: Any) -> str:
+    noun = field_noun(name, info)
+    if isinstance(value, bool):
+        head, _, rest = name.partition("_")
+        if head in _BOOL_VERBS and rest:
+            yes, no = _BOOL_VERBS[head]
+            return f"You {yes if value else no} {rest.replace('_', ' ')}."
+        if head.endswith("s") and rest and head[:-1] in _BOOL_STEMS:
+            verb = head[:-1]
+            return f"You {verb if value else 'do not ' + verb} {rest.replace('_', ' ')}."
+        return f"For {noun}, you said {'yes' if value else 'no'}."
+    if isinstance(value, list):
+        verb = "include" if noun.endswith("s") else "includes"
+        return f"Your {noun} {verb} {_rendered(value)}."
+    return f"Your {noun} is {_rendered(value)}."
+
+
+def sentences(schema: type[BaseModel], data: dict[str, Any]) -> list[str]:
+    """One second-person sentence per set field of ``data`` (JSON values), in schema order."""
+    out: list[str] = []
+    said: set[str] = set()
+    for name, info in schema.model_fields.items():
+        if name in said or not _said(data.get(name)):
+            continue
+        said.add(name)
+        text = None
+        if field_metadata(schema, name, Phrase) is not None:
+            text = _phrased(schema, name, data, said)
+        out.append(text if text is not None else _generic(name, info, data[name]))
+    return out
 
 
 class TemplateVerbalizer:
-    """The default verbalizer: fixed sentences for the default fields, a generic one for others.
+    """The default verbalizer: one second-person sentence per field, in schema order.
 
-    Deterministic and free: the same fields always give the same paragraph. Fields of a custom
-    schema are rendered as "Your <field title>: <value>." using the field's title.
+    Deterministic and free: the same fields always give the same paragraph. A field with a
+    :class:`~langprofile.Phrase` uses it; any other field is named by its title, a short plain
+    description or its name, and its value rendered by type ("Your subscription plan is pro.",
+    "Your favourite brands include Nike and Puma.", "You are vip." for ``is_vip=True``).
     """
 
     def __init__(self, *, max_words: int = MAX_PARAGRAPH_WORDS) -> None:
@@ -90,95 +193,11 @@ class TemplateVerbalizer:
     def verbalize(self, profile: BaseModel) -> str:
         """Return the paragraph for ``profile``."""
         data = profile.model_dump(mode="json", exclude_none=True)
-        data = {k: v for k, v in data.items() if v not in ("", [], {})}
-        sentences = _known_sentences(data)
-        fields = type(profile).model_fields
-        for key, value in data.items():
-            if key in _KNOWN:
-                continue
-            info = fields.get(key)
-            title = (info.title if info and info.title else key.replace("_", " ")).lower()
-            if isinstance(value, list):
-                rendered = _join([str(v) for v in value])
-            elif isinstance(value, bool):
-                rendered = "yes" if value else "no"
-            else:
-                rendered = _q(value)
-            sentences.append(f"Your {title}: {rendered}.")
-        return bound_paragraph(" ".join(sentences), self.max_words)
+        return bound_paragraph(" ".join(sentences(type(profile), data)), self.max_words)
 
     async def averbalize(self, profile: BaseModel) -> str:
         """Async twin of :meth:`verbalize` (pure, so it simply calls it)."""
         return self.verbalize(profile)
-
-
-_KNOWN = frozenset(
-    {
-        "name",
-        "preferred_name",
-        "languages",
-        "timezone",
-        "role",
-        "organization",
-        "expertise_level",
-        "domains",
-        "tools",
-        "communication_style",
-        "response_length",
-        "prefers_code_examples",
-        "current_projects",
-        "pain_points",
-    }
-)
-
-
-def _opt(value: object) -> str | None:
-    return None if value is None else _q(value)
-
-
-def _known_sentences(d: dict[str, Any]) -> list[str]:  # noqa: PLR0912 - one branch per field reads best
-    out: list[str] = []
-    name, preferred = _opt(d.get("name")), _opt(d.get("preferred_name"))
-    if name and preferred and preferred != name:
-        out.append(f"Your name is {name}, and you like to be called {preferred}.")
-    elif name:
-        out.append(f"Your name is {name}.")
-    elif preferred:
-        out.append(f"You like to be called {preferred}.")
-    role, org = _opt(d.get("role")), _opt(d.get("organization"))
-    if role and org:
-        out.append(f"You work as {_article(role)} {role} at {org}.")
-    elif role:
-        out.append(f"You work as {_article(role)} {role}.")
-    elif org:
-        out.append(f"You work at {org}.")
-    if d.get("domains"):
-        out.append(f"Your fields are {_join(d['domains'])}.")
-    if d.get("expertise_level"):
-        out.append(f"You describe your expertise as {d['expertise_level']}.")
-    if d.get("tools"):
-        out.append(f"You use {_join(d['tools'])}.")
-    if d.get("languages"):
-        out.append(f"You speak {_join(d['languages'])}.")
-    if d.get("timezone"):
-        out.append(f"Your timezone is {d['timezone']}.")
-    prefs: list[str] = []
-    if d.get("response_length"):
-        prefs.append(_LENGTH.get(d["response_length"], str(d["response_length"])))
-    if d.get("communication_style"):
-        prefs.append(_STYLE.get(d["communication_style"], str(d["communication_style"])))
-    if prefs:
-        out.append(f"You prefer {_join(prefs)}.")
-    code = d.get("prefers_code_examples")
-    if code is True:
-        out.append("You want code examples in answers.")
-    elif code is False:
-        out.append("You prefer explanations without code examples.")
-    if d.get("current_projects"):
-        out.append(f"You are currently working on {_join(d['current_projects'])}.")
-    if d.get("pain_points"):
-        out.append(f"You often struggle with {_join(d['pain_points'])}.")
-    return out
 
 
 class CallableVerbalizer:

@@ -26,7 +26,16 @@ import orjson
 from langgraph.store.base import BaseStore, PutOp
 from langgraph.store.memory import InMemoryStore
 
-from langprofile.store._ops import CompareAndPut, Delete, ListUser, Read, Request
+from langprofile.store._ops import (
+    CompareAndPut,
+    Delete,
+    ListUser,
+    PutMany,
+    Read,
+    RecentFirst,
+    Request,
+    Search,
+)
 
 __all__ = ["Adapter", "adapter_for"]
 
@@ -43,6 +52,8 @@ class Adapter:
     #: Reads that cannot hang (no network): run inline, skipping the timeout machinery.
     inline_sync_reads = False
     inline_async_reads = False
+    #: Whether an unranked search lists the most recently updated items first.
+    recent_first = False
 
     def __init__(self, store: BaseStore) -> None:
         self.store = store
@@ -62,7 +73,7 @@ class Adapter:
         item = await self.store.aget(namespace, key, refresh_ttl=False)
         return None if item is None else item.value
 
-    def run(self, request: Request) -> Any:
+    def run(self, request: Request) -> Any:  # noqa: PLR0911 - one branch per request type
         """Execute one request with blocking I/O."""
         if isinstance(request, Read):
             return self.read(request.namespace, request.key)
@@ -72,6 +83,15 @@ class Adapter:
             return self.store.search(
                 request.prefix, limit=request.limit, offset=request.offset, refresh_ttl=False
             )
+        if isinstance(request, RecentFirst):
+            return self.recent_first
+        if isinstance(request, Search):
+            return self.store.search(
+                request.namespace, query=request.query, limit=request.limit, offset=request.offset
+            )
+        if isinstance(request, PutMany):
+            self.store.batch([PutOp(ns, key, value) for ns, key, value in request.items])
+            return len(request.items)
         if isinstance(request, Delete):
             self.store.batch([PutOp(ns, key, None) for ns, key in request.targets])
             return len(request.targets)
@@ -87,7 +107,7 @@ class Adapter:
             return True
 
     # --- async ----------------------------------------------------------------------------
-    async def arun(self, request: Request) -> Any:
+    async def arun(self, request: Request) -> Any:  # noqa: PLR0911 - one branch per request type
         """Execute one request with async I/O."""
         if isinstance(request, Read):
             return await self.aread(request.namespace, request.key)
@@ -97,6 +117,15 @@ class Adapter:
             return await self.store.asearch(
                 request.prefix, limit=request.limit, offset=request.offset, refresh_ttl=False
             )
+        if isinstance(request, RecentFirst):
+            return self.recent_first
+        if isinstance(request, Search):
+            return await self.store.asearch(
+                request.namespace, query=request.query, limit=request.limit, offset=request.offset
+            )
+        if isinstance(request, PutMany):
+            await self.store.abatch([PutOp(ns, key, value) for ns, key, value in request.items])
+            return len(request.items)
         if isinstance(request, Delete):
             await self.store.abatch([PutOp(ns, key, None) for ns, key in request.targets])
             return len(request.targets)
@@ -148,6 +177,8 @@ class MemoryAdapter(Adapter):
 class SqliteAdapter(Adapter):
     """Sync ``SqliteStore``: conditional SQL under the store's own connection lock."""
 
+    recent_first = True
+
     # A local file: a locked database waits at most SQLite's own busy timeout.
     inline_sync_reads = True
 
@@ -172,6 +203,8 @@ class SqliteAdapter(Adapter):
 
 class AsyncSqliteAdapter(Adapter):
     """``AsyncSqliteStore``: conditional SQL on its aiosqlite connection."""
+
+    recent_first = True
 
     async def acompare_and_put(self, request: CompareAndPut) -> bool:
         """Atomic conditional insert/update in one statement."""
@@ -198,6 +231,8 @@ class PostgresAdapter(Adapter):
     TTL-refresh ``UPDATE`` CTE, about 2.5x the cost, and profile items never carry a TTL.
     """
 
+    recent_first = True
+
     def read(self, namespace: tuple[str, ...], key: str) -> dict[str, Any] | None:
         """One item's value by primary key."""
         with _pg_connection(self.store) as conn:
@@ -222,6 +257,8 @@ class PostgresAdapter(Adapter):
 
 class AsyncPostgresAdapter(Adapter):
     """``AsyncPostgresStore``: conditional SQL on its async pool or connection."""
+
+    recent_first = True
 
     async def aread(self, namespace: tuple[str, ...], key: str) -> dict[str, Any] | None:
         """One item's value by primary key (see :class:`PostgresAdapter`)."""
@@ -347,6 +384,9 @@ def adapter_for(store: BaseStore) -> Adapter:
     Shared by every ``ProfileStore`` over the same store, so the process-wide locks of the
     locking adapters really are process-wide.
     """
+    adapter = _ADAPTERS.get(id(store))
+    if adapter is not None and adapter.store is store:
+        return adapter  # the hot path of every read: no lock
     with _ADAPTERS_LOCK:
         adapter = _ADAPTERS.get(id(store))
         if adapter is None or adapter.store is not store:

@@ -30,7 +30,11 @@ __all__ = [
     "Flow",
     "Handler",
     "ListUser",
+    "On",
+    "PutMany",
     "Read",
+    "RecentFirst",
+    "Search",
     "Sleep",
     "Verbalize",
     "adrive",
@@ -74,10 +78,41 @@ class ListUser:
 
 
 @dataclass(frozen=True, slots=True)
+class Search:
+    """Search one namespace (semantically when ``query`` is given and the store has an index)."""
+
+    namespace: tuple[str, ...]
+    query: str | None
+    limit: int
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RecentFirst:
+    """Whether the store's unranked search returns the most recently updated items first."""
+
+
+@dataclass(frozen=True, slots=True)
+class PutMany:
+    """Put several items (``(namespace, key, value)``) in one batch; result: how many."""
+
+    items: tuple[tuple[tuple[str, ...], str, dict[str, Any]], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Delete:
     """Delete the given ``(namespace, key)`` pairs; result: how many were deleted."""
 
     targets: tuple[tuple[tuple[str, ...], str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class On:
+    """Run ``request`` on another store (a collection kept in a store of its own)."""
+
+    adapter: Adapter
+    request: Any
+    writes: bool = True  # io() reports a final failure as StoreWriteError
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +129,9 @@ class Sleep:
     seconds: float
 
 
-Request: TypeAlias = Read | CompareAndPut | ListUser | Delete | Verbalize | Sleep
+Request: TypeAlias = (
+    Read | CompareAndPut | ListUser | Search | RecentFirst | PutMany | Delete | Verbalize | Sleep
+)
 Flow = Generator[Any, Any, T]
 
 
@@ -127,7 +164,8 @@ def list_all(prefix: tuple[str, ...]) -> Generator[Any, Any, list[Any]]:
 def io(request: Any) -> Generator[Any, Any, Any]:
     """Issue a request with bounded retries; use as ``result = yield from io(...)``.
 
-    A failed write (a compare-and-put, a delete, or an executable request with ``writes=True``)
+    A failed write (a compare-and-put, a put, a delete, or an executable request with
+    ``writes=True``)
     is raised as :class:`StoreWriteError` after the last attempt. Retrying a
     compare-and-put whose first attempt did land is safe: the retry sees the new version, fails
     the compare, and the flow re-reads and finds nothing left to change.
@@ -137,7 +175,7 @@ def io(request: Any) -> Generator[Any, Any, Any]:
             return (yield request)
         except Exception as exc:
             if attempt == STORE_WRITE_RETRIES - 1:
-                if isinstance(request, (CompareAndPut, Delete)) or getattr(
+                if isinstance(request, (CompareAndPut, PutMany, Delete)) or getattr(
                     request, "writes", False
                 ):
                     raise StoreWriteError(
@@ -150,7 +188,7 @@ def io(request: Any) -> Generator[Any, Any, Any]:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-_STORE_REQUESTS = (Read, CompareAndPut, ListUser, Delete)
+_STORE_REQUESTS = (Read, CompareAndPut, ListUser, Search, RecentFirst, PutMany, Delete)
 
 
 class Handler:
@@ -187,6 +225,8 @@ class Handler:
             return None
         if isinstance(request, _STORE_REQUESTS):
             return self.adapter.run(request)
+        if isinstance(request, On):
+            return request.adapter.run(request.request)
         if isinstance(request, Executable):
             return request.run()
         raise TypeError(f"no handler for request {request!r}")
@@ -200,6 +240,8 @@ class Handler:
             return None
         if isinstance(request, _STORE_REQUESTS):
             return await self.adapter.arun(request)
+        if isinstance(request, On):
+            return await request.adapter.arun(request.request)
         if isinstance(request, Executable):
             return await request.arun()
         raise TypeError(f"no handler for request {request!r}")

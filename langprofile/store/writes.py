@@ -1,0 +1,313 @@
+"""The writer's flows: every change to a profile, whoever makes it, runs through these.
+
+Each flow is a generator of store requests (see ``langprofile.store._ops``) over a
+:class:`~langprofile.ProfileStore`'s public settings, so the sync and async API, extraction,
+the agent tool and the CLI share one implementation. The rules live here once, in order:
+validate against the schema, screen with the policy (secrets refused for explicit sources,
+discarded for automated ones), merge under the provenance guard, verbalize, render, and
+compare-and-set. Nothing reaches the store any other way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from langprofile._codec import decode_profile, new_value, now_utc, to_record, upgrade
+from langprofile._namespace import profile_namespace, user_namespace, validate_user_id
+from langprofile.config import PROFILE_KEY
+from langprofile.errors import ConcurrentUpdateError, ProfileValidationError
+from langprofile.pipeline import provenance as guard
+from langprofile.pipeline.bounds import shown
+from langprofile.pipeline.policy import Policy, find_sensitive, screen
+from langprofile.pipeline.validate import unstorable, validate_changes
+from langprofile.pipeline.verbalize import bound_paragraph
+from langprofile.schema import AUTOMATED_SOURCES, SOURCES, ProfileRecord, Source, Suggestion
+from langprofile.store._ops import CompareAndPut, Delete, Flow, Read, Sleep, Verbalize, io, list_all
+
+if TYPE_CHECKING:
+    from langprofile.store.profiles import ProfileStore
+
+__all__ = [
+    "WriteOutcome",
+    "export_flow",
+    "forget_flow",
+    "get_flow",
+    "paragraph_flow",
+    "suggestion_flow",
+    "suggestions_flow",
+    "unpin_flow",
+    "update_flow",
+]
+
+logger = logging.getLogger("langprofile")
+
+_SECRET_NAMES = {
+    "secret:card_number": "a payment card number",
+    "secret:ssn": "a social security number",
+    "secret:national_id": "a government or bank identifier",
+    "secret:password": "a password",
+    "secret:api_key": "an API key or token",
+}
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    """What one change did: the record after it, and what was applied, proposed or refused."""
+
+    record: ProfileRecord[Any]
+    applied: tuple[str, ...] = ()
+    """Fields whose stored value changed."""
+    suggested: tuple[str, ...] = ()
+    """Fields left as suggestions because the user set them."""
+    discarded: dict[str, str] = field(default_factory=dict)
+    """Field -> why an automated value was not written (policy reason, ``invalid_type``...)."""
+
+
+def _explicit(policy: Policy) -> Policy:
+    """What the user may store about themself: their own e-mail or phone, never a secret."""
+    return replace(policy, store_emails=True, store_phones=True, min_confidence=0.0)
+
+
+def _refuse_secret(what: str, reason: str) -> ProfileValidationError:
+    thing = _SECRET_NAMES.get(reason, reason)
+    return ProfileValidationError(
+        f"{what} looks like it holds {thing} ({reason}); secrets are never stored, so nothing "
+        "was written"
+    )
+
+
+def _check_source(source: str) -> Source:
+    if source not in SOURCES:
+        raise ProfileValidationError(
+            f"unknown source {shown(source)}; valid sources: {', '.join(SOURCES)}"
+        )
+    return source
+
+
+def _verbalize(profiles: ProfileStore[Any], fields: Mapping[str, Any]) -> Flow[str]:
+    text = yield Verbalize(decode_profile(profiles.schema, fields))
+    return bound_paragraph(str(text), profiles.max_words)
+
+
+Plan = Callable[[dict[str, Any], dt.datetime], Flow[dict[str, Any] | None]]
+
+
+def _write(profiles: ProfileStore[Any], user_id: str, plan: Plan) -> Flow[ProfileRecord[Any]]:
+    """Read, plan, compare-and-put; retried on conflict. ``plan`` returns None for no-op."""
+    namespace = profile_namespace(user_id)
+    for attempt in range(profiles.cas_retries):
+        old = yield from io(Read(namespace, PROFILE_KEY))
+        now = now_utc()
+        base = upgrade(old) if old is not None else new_value(user_id, now)
+        new = yield from plan(base, now)
+        if new is None:
+            return to_record(base, profiles.schema)
+        expected = None if old is None else int(old.get("version", 0))
+        if (yield from io(CompareAndPut(namespace, PROFILE_KEY, new, expected))):
+            return to_record(new, profiles.schema)
+        # Lost the race: spread retries out so a crowd of writers does not collide again.
+        yield Sleep(random.uniform(0, 0.001 * min(attempt + 1, 20)))  # noqa: S311
+    raise ConcurrentUpdateError(
+        f"profile of {shown(user_id)} changed under {profiles.cas_retries} consecutive attempts; "
+        "nothing was written"
+    )
+
+
+def _checked_retracts(profiles: ProfileStore[Any], retracts: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        name: value
+        for name, value in retracts.items()
+        if name in profiles.schema.model_fields
+        and (value is None or isinstance(value, (str, list)))
+    }
+
+
+def update_flow(
+    profiles: ProfileStore[Any],
+    user_id: str,
+    changes: Mapping[str, Any] | BaseModel,
+    source: str,
+    *,
+    append: bool = False,
+    retracts: Mapping[str, Any] | None = None,
+    strict: bool = True,
+    confidence: Mapping[str, float] | None = None,
+) -> Flow[WriteOutcome]:
+    """Write a change through every rule; see :meth:`ProfileStore.update`.
+
+    ``strict`` (explicit API calls) raises for an unknown field or a wrong type; automation
+    passes ``strict=False`` and gets those fields back in ``discarded``. A secret raises for the
+    explicit sources (``user``, ``onboarding``) and is discarded for automated ones. ``append``
+    and ``retracts``: see :func:`~langprofile.pipeline.provenance.merge_fields`.
+    """
+    validate_user_id(user_id)
+    source = _check_source(source)
+    automated = source in AUTOMATED_SOURCES
+    validated = validate_changes(profiles.schema, changes, strict=strict)
+    policy = profiles.policy if automated else _explicit(profiles.policy)
+    screened = screen(validated.changes, policy=policy, confidence=confidence)
+    if not automated and screened.discarded:
+        name, reason = next(iter(screened.discarded.items()))
+        raise _refuse_secret(f"field {name!r}", reason)
+    discarded = {**validated.invalid, **screened.discarded}
+    if discarded:
+        logger.info("profile change for %s: not written %s", shown(user_id), discarded)
+    taken_back = _checked_retracts(profiles, retracts or {})
+    merges: list[guard.FieldMerge] = []
+
+    def plan(base: dict[str, Any], now: dt.datetime) -> Flow[dict[str, Any] | None]:
+        merge = guard.merge_fields(
+            base, screened.changes, source, now, append=append, retracts=taken_back
+        )
+        merges.append(merge)
+        candidate = (
+            (yield from _verbalize(profiles, merge.fields)) if merge.fields_changed else None
+        )
+        return guard.settle(base, merge, source, candidate, now)
+
+    if screened.changes or taken_back:
+        record = yield from _write(profiles, user_id, plan)
+    else:
+        record = yield from _current(profiles, user_id)
+    merge = merges[-1] if merges else None
+    return WriteOutcome(
+        record,
+        applied=tuple(sorted(merge.applied)) if merge else (),
+        suggested=tuple(sorted(merge.suggested)) if merge else (),
+        discarded=discarded,
+    )
+
+
+def _current(profiles: ProfileStore[Any], user_id: str) -> Flow[ProfileRecord[Any]]:
+    value = yield from io(Read(profile_namespace(user_id), PROFILE_KEY))
+    base = upgrade(value) if value is not None else new_value(user_id, now_utc())
+    return to_record(base, profiles.schema)
+
+
+def checked_paragraph(profiles: ProfileStore[Any], text: object) -> str:
+    """A paragraph the user wrote, cleaned and bounded; refused if it cannot or must not be kept."""
+    if not isinstance(text, str):
+        raise ProfileValidationError(f"paragraph must be a str, got {type(text).__name__}")
+    problem = unstorable(text)
+    if problem is not None:
+        raise ProfileValidationError(f"paragraph holds {problem}; nothing was written")
+    cleaned = bound_paragraph(text, profiles.max_words)
+    if not cleaned:
+        raise ProfileValidationError(
+            "paragraph is empty; to let automation write it again use unpin(user_id)"
+        )
+    reason = find_sensitive(cleaned, _explicit(profiles.policy))
+    if reason is not None:
+        raise _refuse_secret("the paragraph", reason)
+    return cleaned
+
+
+def paragraph_flow(
+    profiles: ProfileStore[Any], user_id: str, text: str
+) -> Flow[ProfileRecord[Any]]:
+    """Store a user-authored paragraph and pin it."""
+    validate_user_id(user_id)
+    cleaned = checked_paragraph(profiles, text)
+
+    def plan(base: dict[str, Any], now: dt.datetime) -> Flow[dict[str, Any] | None]:
+        yield from ()  # no I/O needed, but every plan is a flow
+        if base["paragraph"] == cleaned and base["provenance"] == "user_authored":
+            return None
+        return guard.pin_paragraph(base, cleaned, now)
+
+    return (yield from _write(profiles, user_id, plan))
+
+
+def unpin_flow(profiles: ProfileStore[Any], user_id: str) -> Flow[ProfileRecord[Any]]:
+    """Release the pin: the paragraph is verbalized from the fields again."""
+    validate_user_id(user_id)
+
+    def plan(base: dict[str, Any], now: dt.datetime) -> Flow[dict[str, Any] | None]:
+        if base["provenance"] != "user_authored":
+            return None
+        candidate = yield from _verbalize(profiles, base["fields"])
+        return guard.unpin(base, candidate, now)
+
+    return (yield from _write(profiles, user_id, plan))
+
+
+def suggestion_flow(
+    profiles: ProfileStore[Any], user_id: str, suggestion_id: str, *, accept: bool
+) -> Flow[ProfileRecord[Any]]:
+    """Accept (as the user's own decision) or dismiss one pending suggestion."""
+    validate_user_id(user_id)
+    current = yield from io(Read(profile_namespace(user_id), PROFILE_KEY))
+    found = None if current is None else guard.find_suggestion(upgrade(current), suggestion_id)
+    if found is None:
+        raise ProfileValidationError(
+            f"no suggestion {shown(suggestion_id)} for user {shown(user_id)}; list them with "
+            "suggestions(user_id)"
+        )
+    if accept and found["kind"] == "field":
+        # Accepting is the user's decision: write it as theirs (this also drops the proposal).
+        outcome = yield from update_flow(
+            profiles, user_id, {found["field"]: found["value"]}, "user"
+        )
+        return outcome.record
+    if accept:
+        checked_paragraph(profiles, found["value"])
+
+    def plan(base: dict[str, Any], now: dt.datetime) -> Flow[dict[str, Any] | None]:
+        yield from ()  # no I/O needed, but every plan is a flow
+        if guard.find_suggestion(base, suggestion_id) is None:
+            return None
+        if accept:
+            return guard.accept_suggestion(base, suggestion_id, now)
+        return guard.dismiss_suggestion(base, suggestion_id, now)
+
+    return (yield from _write(profiles, user_id, plan))
+
+
+def get_flow(profiles: ProfileStore[Any], user_id: str) -> Flow[ProfileRecord[Any] | None]:
+    """The user's record, or ``None``."""
+    value = yield from io(Read(profile_namespace(user_id), PROFILE_KEY))
+    return None if value is None else to_record(value, profiles.schema)
+
+
+def suggestions_flow(profiles: ProfileStore[Any], user_id: str) -> Flow[list[Suggestion]]:
+    """The user's pending suggestions."""
+    record = yield from get_flow(profiles, user_id)
+    return [] if record is None else list(record.suggestions)
+
+
+def forget_flow(user_id: str) -> Flow[int]:
+    """Delete every item under the user's namespace prefix; return how many."""
+    items = yield from list_all(user_namespace(user_id))
+    targets = tuple((tuple(item.namespace), item.key) for item in items)
+    if not targets:
+        return 0
+    return int((yield from io(Delete(targets))))
+
+
+def export_flow(user_id: str) -> Flow[dict[str, Any]]:
+    """Everything stored under the user's namespace prefix, JSON-serializable."""
+    items = yield from list_all(user_namespace(user_id))
+    profile_ns = profile_namespace(user_id)
+    out: dict[str, Any] = {"user_id": user_id, "profile": None, "items": []}
+    for item in sorted(items, key=lambda i: (tuple(i.namespace), i.key)):
+        if tuple(item.namespace) == profile_ns and item.key == PROFILE_KEY:
+            out["profile"] = upgrade(item.value)
+            continue
+        out["items"].append(
+            {
+                "collection": item.namespace[2] if len(item.namespace) > 2 else "",
+                "namespace": list(item.namespace[2:]),
+                "key": item.key,
+                "value": item.value,
+                "created_at": item.created_at.isoformat(),
+                "updated_at": item.updated_at.isoformat(),
+            }
+        )
+    return out
