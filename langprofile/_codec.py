@@ -99,7 +99,17 @@ def decode_profile(schema: type[P], fields: Mapping[str, Any]) -> P:
             logger.warning("stored profile field %r no longer validates; ignored", name)
             continue
         kept[name] = value
-    return schema.model_validate(kept)
+    # A rule across fields (a model validator added since) can still refuse the whole: drop
+    # the latest fields one by one until what is left validates.
+    while True:
+        try:
+            return schema.model_validate(kept)
+        except ValidationError:
+            if not kept:
+                raise
+            dropped = next(reversed(kept))
+            logger.warning("stored profile field %r fails the schema's checks; ignored", dropped)
+            del kept[dropped]
 
 
 def _suggestion(raw: Mapping[str, Any]) -> Suggestion:

@@ -13,8 +13,13 @@ __all__ = ["bound_value", "clean_line", "clean_text", "shown", "truncate_words"]
 
 # C0/C1 controls, DEL, and the unicode line/paragraph separators that some tokenizers treat as
 # newlines. Tabs and newlines are handled separately by the callers.
+# Also every invisible format character a reader cannot see but a model reads: soft hyphen,
+# zero-width and joiner characters, bidi controls and isolates, word joiner and invisible
+# operators, variation selectors, the BOM, and the Unicode tag characters ("ASCII smuggling").
 _CONTROL = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e]"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e"
+    "\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0"
+    "\U000e0000-\U000e007f\U000e0100-\U000e01ef]"
 )
 _SPACE = re.compile(r"\s+")
 _MAX_DEPTH = 4
@@ -39,11 +44,21 @@ def clean_text(text: str, max_chars: int) -> str:
 
 
 def shown(value: object, limit: int = 80) -> str:
-    """``repr(value)`` cut to about ``limit`` characters: what an error message may quote."""
+    """``repr(value)`` cut to at most ``limit`` characters (and an ellipsis): what an error
+    message may quote of a value, however large or strange."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
+        return f"<an integer of {value.bit_length()} bits>"
     if isinstance(value, str) and len(value) > limit:
-        return repr(value[:limit]) + "…"
-    text = repr(value) if not isinstance(value, (list, dict, tuple)) else repr(value)[: limit * 2]
-    return text if len(text) <= limit else text[:limit] + "…"
+        text = repr(value[:limit])  # escapes can make it longer than the text: cut it too
+        return (text if len(text) <= limit + 2 else text[:limit]) + "\u2026"
+    if isinstance(value, (list, tuple, dict, set, frozenset)) and len(value) > limit:
+        text = f"<{type(value).__name__} of {len(value)} items>"
+    else:
+        try:
+            text = repr(value)
+        except Exception:  # a repr that fails must not hide the error being reported
+            text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[:limit] + "\u2026"
 
 
 def truncate_words(text: str, max_words: int) -> str:
@@ -81,12 +96,13 @@ def bound_value(
         }
     if isinstance(value, (list, tuple, set, frozenset)):
         out: list[Any] = []
-        seen: set[str] = set()
+        seen: set[tuple[str, str]] = set()
         for item in value:
             bounded = bound_value(item, max_chars=max_chars, max_items=max_items, _depth=_depth + 1)
             if bounded is None or bounded == "":
                 continue
-            marker = bounded.casefold() if isinstance(bounded, str) else repr(bounded)
+            # Strings are duplicates case-insensitively; the int 1 is not the string "1".
+            marker = ("s", bounded.casefold()) if isinstance(bounded, str) else ("v", repr(bounded))
             if marker in seen:
                 continue
             seen.add(marker)

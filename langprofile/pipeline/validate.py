@@ -111,7 +111,18 @@ def validate_changes(
     it (automated writes) those fields are left out and listed in ``invalid``.
     """
     raw, invalid = _raw(schema, changes, strict)
-    bounded = {k: bound_value(v) for k, v in raw.items()}
+    bounded: dict[str, Any] = {}
+    for name, given in raw.items():
+        value = bound_value(given)
+        # Checked before validation too: pydantic's JSON dump turns NaN under ``Any`` into
+        # None and chokes on a lone surrogate in a key.
+        reason = unstorable(value)
+        if reason is None:
+            bounded[name] = value
+        elif strict:
+            raise ProfileValidationError(f"field {name!r} holds {reason}; nothing was written")
+        else:
+            invalid[name] = "unstorable"
     while bounded:
         try:
             model = schema.model_validate(bounded)

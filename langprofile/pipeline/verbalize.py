@@ -157,10 +157,10 @@ def _generic(name: str, info: FieldInfo, value: Any) -> str:
             verb = head[:-1]
             return f"You {verb if value else 'do not ' + verb} {rest.replace('_', ' ')}."
         return f"For {noun}, you said {'yes' if value else 'no'}."
+    plural = noun.endswith("s") and not noun.endswith(("ss", "us", "is"))
     if isinstance(value, list):
-        verb = "include" if noun.endswith("s") else "includes"
-        return f"Your {noun} {verb} {_rendered(value)}."
-    return f"Your {noun} is {_rendered(value)}."
+        return f"Your {noun} {'include' if plural else 'includes'} {_rendered(value)}."
+    return f"Your {noun} {'are' if plural else 'is'} {_rendered(value)}."
 
 
 def sentences(schema: type[BaseModel], data: dict[str, Any]) -> list[str]:
