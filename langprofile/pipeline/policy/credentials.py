@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from functools import cache
+from importlib.resources import files
 from itertools import pairwise
 from typing import Final
 
@@ -25,17 +27,17 @@ _PASSWORD = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-# Words that follow "password is" in sentences about passwords rather than in disclosures.
-_COMMON_WORDS: Final = """
-    a an the not no none never always often too very so also only still just now my your our
-    their his her its this that it same different required mandatory optional needed incorrect
-    wrong invalid correct missing expired expiring forgotten lost reset changed updated rotated
-    hidden visible strong weak secure insecure safe unsafe long short hard easy simple complex
-    random generated empty blank unknown set used reused shared sent stored saved encrypted
-    hashed protected managed case-sensitive working broken being in on at for of to and or but
-    with from by
-"""
-_NOT_A_SECRET: Final = frozenset(_COMMON_WORDS.split())
+
+
+@cache
+def _not_a_secret() -> frozenset[str]:
+    """Words that follow "password is" in sentences about passwords, not in disclosures."""
+    text = (files("langprofile.pipeline.policy") / "data" / "not_a_secret.txt").read_text("utf-8")
+    return frozenset(
+        word for line in text.splitlines() if not line.startswith("#") for word in line.split()
+    )
+
+
 # Stand-ins for a value ("***", "<password>", "$DB_PASSWORD") are not the value.
 PLACEHOLDER = re.compile(
     r"[*•.…_?-]+|x{3,}|X{3,}|<[^>]*>?|\[[^\]]*\]?|\{[^}]*\}?|\$\{[^}]*\}?"
@@ -68,7 +70,7 @@ def has_password(text: str) -> bool:
                 return True
             continue
         # After "is" a common word usually describes the password; after ":" it is the value.
-        if match["q"] or match["assign"] is not None or value.lower() not in _NOT_A_SECRET:
+        if match["q"] or match["assign"] is not None or value.lower() not in _not_a_secret():
             return True
     return False
 

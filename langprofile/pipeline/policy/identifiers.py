@@ -6,10 +6,13 @@ dropped, so nothing hides a number from the patterns.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Mapping
-from typing import Final
+from functools import cache
+from importlib.resources import files
+from typing import Final, cast
 
 from langprofile.pipeline.policy.rules import R_NATIONAL_ID, R_SSN
 
@@ -123,21 +126,20 @@ _ID_HINT = re.compile(
     "|steuer|personnummer|medicare|health|account|routing|sort"
 )
 _IBAN = re.compile(r"\b([A-Z]{2})([0-9]{2})((?:[ ]?[A-Z0-9]){11,30})\b")
-# Lengths of the countries that issue IBANs most; an exact length keeps the checksum's 1-in-97
-# chance of a false positive from applying to every product code.
-_IBAN_LENGTHS: Final[Mapping[str, int]] = {
-    "AD": 24, "AE": 23, "AT": 20, "BE": 16, "BG": 22, "BH": 22, "BR": 29, "CH": 21, "CY": 28,
-    "CZ": 24, "DE": 22, "DK": 18, "EE": 20, "ES": 24, "FI": 18, "FR": 27, "GB": 22, "GI": 23,
-    "GR": 27, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IS": 26, "IT": 27, "LI": 21, "LT": 20,
-    "LU": 20, "LV": 21, "MC": 27, "MT": 31, "NL": 18, "NO": 15, "PL": 28, "PT": 25, "QA": 29,
-    "RO": 24, "SA": 24, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "TR": 26, "UA": 29,
-}  # fmt: skip
+
+
+# Lengths of the countries that issue IBANs most (``data/iban_lengths.json``); an exact length
+# keeps the checksum's 1-in-97 chance of a false positive from applying to every product code.
+@cache
+def _iban_lengths() -> Mapping[str, int]:
+    raw = (files("langprofile.pipeline.policy") / "data" / "iban_lengths.json").read_text("utf-8")
+    return cast("dict[str, int]", json.loads(raw))
 
 
 def _has_iban(text: str) -> bool:
     for match in _IBAN.finditer(text):
         country, check, rest = match.groups()
-        length = _IBAN_LENGTHS.get(country)
+        length = _iban_lengths().get(country)
         compact = (country + check + rest.replace(" ", ""))[: length or 0]
         if length is None or len(compact) != length:
             continue
