@@ -9,6 +9,11 @@ A stored profile value is a JSON object::
 
 ``preamble`` is the rendered block, so the injector's read is one ``get`` and one key lookup.
 Older shapes are upgraded on read by ``MIGRATIONS`` (append-only; position = version).
+
+``forget`` leaves a tombstone at the profile key, ``{"kind": "langprofile/erased",
+"erased_at": ..., "version": n}``, holding nothing about the user: reads see no profile, and an
+automated write of what was observed before ``erased_at`` is refused, in any process. A profile
+written after an erasure keeps ``erased_at`` for the same reason.
 """
 
 from __future__ import annotations
@@ -24,11 +29,23 @@ from langprofile.config import SCHEMA_VERSION
 from langprofile.errors import ForeignDataError
 from langprofile.schema import SOURCES, ProfileRecord, Provenance, Source, Suggestion
 
-__all__ = ["KIND", "MIGRATIONS", "decode_profile", "new_value", "to_record", "upgrade"]
+__all__ = [
+    "ERASED",
+    "KIND",
+    "MIGRATIONS",
+    "base_value",
+    "decode_profile",
+    "erased_at",
+    "new_value",
+    "to_record",
+    "tombstone",
+    "upgrade",
+]
 
 logger = logging.getLogger("langprofile")
 
 KIND = "langprofile/profile"
+ERASED = "langprofile/erased"
 P = TypeVar("P", bound=BaseModel)
 
 #: ``MIGRATIONS[i]`` upgrades a value from schema_version ``i + 1`` to ``i + 2``. Append only.
@@ -59,14 +76,93 @@ def new_value(user_id: str, now: dt.datetime) -> dict[str, Any]:
     }
 
 
+def tombstone(now: dt.datetime, version: int) -> dict[str, Any]:
+    """What ``forget`` leaves at the profile key: when, and the version it replaced."""
+    return {"kind": ERASED, "erased_at": now.isoformat(), "version": version}
+
+
+def erased_at(value: Mapping[str, Any] | None) -> dt.datetime | None:
+    """When the user was last erased, from a tombstone or a profile written since."""
+    stamp = None if value is None else value.get("erased_at")
+    if not isinstance(stamp, str):
+        return None
+    try:
+        return dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+
+
+def base_value(stored: Mapping[str, Any] | None, user_id: str, now: dt.datetime) -> dict[str, Any]:
+    """The value a write starts from: the stored profile, or a new one (after a tombstone, with
+    its version and erasure time, so compare-and-set and the erasure check still hold)."""
+    if stored is None:
+        return new_value(user_id, now)
+    if stored.get("kind") == ERASED:
+        out = new_value(user_id, now)
+        out["version"] = _int(stored.get("version", 0), "version")
+        if isinstance(stored.get("erased_at"), str):
+            out["erased_at"] = stored["erased_at"]
+        return out
+    return upgrade(stored)
+
+
+def _int(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ForeignDataError(f"stored profile has a damaged {name!r} ({type(value).__name__})")
+    try:
+        return int(value)
+    except ValueError:
+        raise ForeignDataError(f"stored profile has a damaged {name!r}") from None
+
+
+_SHAPE: dict[str, type | tuple[type, ...]] = {
+    "fields": dict,
+    "field_sources": dict,
+    "paragraph": str,
+    "preamble": str,
+    "provenance": str,
+    "suggestions": list,
+    "created_at": str,
+    "updated_at": str,
+    "user_id": str,
+}
+
+
+def _check_shape(value: Mapping[str, Any]) -> None:
+    """Raise ``ForeignDataError`` naming the first part of a damaged value."""
+    for name, kind in _SHAPE.items():
+        if name in value and not isinstance(value[name], kind):
+            raise ForeignDataError(f"stored profile has a damaged {name!r}; left untouched")
+    for name in ("created_at", "updated_at", "user_id"):
+        if name not in value:
+            raise ForeignDataError(f"stored profile has no {name!r}; left untouched")
+    _int(value.get("version", 0), "version")
+    try:
+        Provenance(value.get("provenance", "empty"))
+        for stamp in ("created_at", "updated_at"):
+            dt.datetime.fromisoformat(value[stamp])
+    except ValueError:
+        raise ForeignDataError("stored profile has a damaged provenance or timestamp") from None
+    for suggestion in value.get("suggestions", []):
+        if not (
+            isinstance(suggestion, Mapping)
+            and suggestion.get("kind") in ("field", "paragraph")
+            and isinstance(suggestion.get("id"), str)
+            and suggestion.get("source") in SOURCES
+            and isinstance(suggestion.get("created_at"), str)
+        ):
+            raise ForeignDataError("stored profile has a damaged suggestion; left untouched")
+
+
 def upgrade(value: Mapping[str, Any]) -> dict[str, Any]:
-    """Bring a stored value to the current ``schema_version``; raise ``ValueError`` if foreign."""
+    """Bring a stored value to the current ``schema_version``; raise ``ForeignDataError`` if it
+    is not a profile of ours or is damaged (it is left untouched)."""
     if value.get("kind") != KIND:
         raise ForeignDataError(
             f"the item at the profile key is not a langprofile profile (kind={value.get('kind')!r})"
         )
     out = dict(value)
-    version = int(out.get("schema_version", 1))
+    version = _int(out.get("schema_version", 1), "schema_version")
     if version > SCHEMA_VERSION:
         raise ForeignDataError(
             f"profile schema_version {version} is newer than this langprofile supports "
@@ -75,6 +171,7 @@ def upgrade(value: Mapping[str, Any]) -> dict[str, Any]:
     for migrate in MIGRATIONS[version - 1 :]:
         out = migrate(out)
     out["schema_version"] = SCHEMA_VERSION
+    _check_shape(out)
     return out
 
 

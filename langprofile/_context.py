@@ -11,7 +11,7 @@ from langgraph.runtime import get_runtime
 from langprofile._namespace import validate_user_id
 from langprofile.errors import MissingUserIdError
 
-__all__ = ["FROM_RUN", "context_value", "resolve_user_id", "run_user"]
+__all__ = ["FROM_RUN", "context_value", "resolve_user_id", "run_thread", "run_user"]
 
 _MISSING_ID = (
     "no user id for this run: pass it as runtime context, e.g. "
@@ -72,3 +72,13 @@ def run_user(config: Mapping[str, Any] | None = None, context: Any = FROM_RUN) -
     if _flag(context, "incognito") or ((config or {}).get("configurable") or {}).get("incognito"):
         return None  # either place may say so; a context default of False does not cancel it
     return resolve_user_id(context, config)
+
+
+def run_thread(config: Mapping[str, Any] | None = None) -> str:
+    """The current run's thread id (``""`` for a run without one)."""
+    if config is None:
+        try:
+            config = get_config()
+        except RuntimeError:
+            config = None
+    return str(context_value(None, config, "thread_id") or "")

@@ -11,27 +11,32 @@ Modes:
   (``update_user_profile``), which writes with source ``"agent"`` and the same validation.
 * ``"manual"`` — the node does nothing; call :meth:`ProfileLearner.learn` yourself.
 
-A run with ``incognito=True`` in its context or configurable is neither read nor learned from.
+A run with ``incognito=True`` in its context or configurable is neither read nor learned from,
+and a user is credited only with the messages that arrived in their own runs (see
+``langprofile.extraction._threads``): in a shared or handed-on thread, nobody learns another's
+statements.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AnyMessage, BaseMessage
+from langchain_core.messages import BaseMessage, MessageLikeRepresentation, convert_to_messages
 from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool
 
-from langprofile._context import context_value, run_user
+from langprofile._codec import now_utc
+from langprofile._context import run_thread, run_user
+from langprofile._namespace import validate_user_id
 from langprofile.extraction._held import HeldTurns
 from langprofile.extraction._scheduler import Scheduler
+from langprofile.extraction._threads import ThreadCursors
 from langprofile.extraction.agent_tool import create_update_tool
 from langprofile.extraction.detector import SignalDetector
 from langprofile.extraction.manager import (
@@ -69,6 +74,10 @@ class _Work:
     fresh: list[BaseMessage] = field(default_factory=list)
     adapter: Adapter | None = None
     net: bool = False
+    observed: dt.datetime | None = None
+    """When the oldest of these turns was seen: an erasure since then wins over them."""
+    counted: set[object] = field(default_factory=set)
+    """Turns already counted in the metrics (a retried run does not count them again)."""
 
 
 @dataclass
@@ -174,8 +183,7 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         self.memories = memories
         self.max_messages = max_messages
         self.messages_key = messages_key
-        self._cursors: OrderedDict[tuple[str, str, str], str] = OrderedDict()
-        self._cursor_lock = threading.Lock()
+        self._threads = ThreadCursors()
         self.idle = idle
         self._held = HeldTurns(max_messages=max_messages)
         self._scheduler: Scheduler[_Work] = Scheduler(
@@ -193,46 +201,23 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         return "ProfileLearner"
 
     # --- observing a turn (on the reply path: cheap, no I/O) ---------------------------------
-    def _run_user(self, config: RunnableConfig | None) -> tuple[str, str] | None:
-        """(user id, thread id) of this run, or None when it is incognito."""
-        user_id = run_user(config)
-        if user_id is None:
-            return None
-        return user_id, str(context_value(None, config, "thread_id") or "")
-
-    def _since(
-        self, key: tuple[str, str, str], messages: Sequence[BaseMessage], *, advance: bool
-    ) -> list[BaseMessage]:
-        """Messages after the cursor ``key``; move the cursor to the end.
-
-        When the cursor's message is not in the list (a new thread, a graph without a
-        checkpointer, a trimmed or summarized history) every message counts as new: seeing a
-        message twice costs an idempotent extraction, missing one would lose a fact.
-        """
-        with self._cursor_lock:
-            last_id = self._cursors.get(key)
-            start = 0
-            if last_id is not None:
-                for i in range(len(messages) - 1, -1, -1):
-                    if messages[i].id == last_id:
-                        start = i + 1
-                        break
-            if advance and messages and messages[-1].id is not None:
-                self._cursors[key] = messages[-1].id
-                self._cursors.move_to_end(key)
-                while len(self._cursors) > 200_000:
-                    self._cursors.popitem(last=False)
-        return list(messages[start:])
-
-    def _assess(self, user_id: str, fresh: Sequence[BaseMessage]) -> _Assessed:
+    def _assess(self, user_id: str, work: _Work) -> _Assessed:
         """Rules over the new user turns: facts and retractions for the schema's recognized
         fields, whether to ask the LLM now, and whether the turns talk about the user."""
-        said = [_text(m) for m in fresh if m.type == "human"]
+        turns = [m for m in work.fresh if m.type == "human"]
+        said = [_text(m) for m in turns]
         out = _Assessed()
         fired = 0
-        for text in said:
+        new = 0
+        for message, text in zip(turns, said, strict=True):
+            key = message.id or id(message)
+            counted = key in work.counted
+            work.counted.add(key)
+            new += not counted
             if self.detector is None:
                 fired += 1
+                if not counted:
+                    self._metrics.add(user_id, {"turns_seen": 1})
                 continue
             found = self.detector.assess(text)
             retracts = {self._direct[k]: v for k, v in found.retracts.items() if k in self._direct}
@@ -243,30 +228,30 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
             )
             fired += found.relevant
             out.about_user = out.about_user or found.about_user
+            if not counted:
+                self._metrics.add(
+                    user_id, {"turns_seen": 1, "turns_skipped_by_gate": int(not found.relevant)}
+                )
         out.fire = fired > 0
-        self._metrics.add(
-            user_id, {"turns_seen": len(said), "turns_skipped_by_gate": len(said) - fired}
-        )
         return out
 
     def _turn(self, input: Any, config: RunnableConfig | None) -> tuple[str, _Work] | None:
         """On the reply path: only find the turn's new messages; everything else runs later."""
         if self.mode != "always":
             return None
-        who = self._run_user(config)
-        if who is None:
-            return None
         messages = (
             input.get(self.messages_key)
             if isinstance(input, Mapping)
             else getattr(input, self.messages_key, None)
         ) or []
-        fresh = [
-            m
-            for m in self._since((*who, "seen"), messages, advance=True)
-            if m.id != BLOCK_MESSAGE_ID  # the injected profile is not something the user said
-        ]
-        return (who[0], _Work(fresh, self.profiles.adapter())) if fresh else None
+        # The cursor moves on every run, incognito ones included: what an incognito run said
+        # is never taken as new by the thread's next run.
+        fresh = self._threads.new_messages(run_thread(config), messages)
+        user_id = run_user(config)
+        fresh = [m for m in fresh if m.id != BLOCK_MESSAGE_ID]  # the block is not the user's
+        if user_id is None or not fresh:
+            return None
+        return user_id, _Work(fresh, self.profiles.adapter(), observed=now_utc())
 
     def invoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
@@ -287,13 +272,22 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
     def _merge(self, old: _Work, new: _Work) -> _Work:
         seen = {id(m) for m in old.fresh} | {m.id for m in old.fresh if m.id}
         added = [m for m in new.fresh if id(m) not in seen and (not m.id or m.id not in seen)]
-        return _Work(old.fresh + added, new.adapter or old.adapter, old.net or new.net)
+        observed = [t for t in (old.observed, new.observed) if t is not None]
+        return _Work(
+            old.fresh + added,
+            new.adapter or old.adapter,
+            old.net or new.net,
+            min(observed) if observed else None,
+            old.counted | new.counted,
+        )
 
     def _work_flow(self, user_id: str, work: _Work) -> Flow[ExtractionResult | None]:
-        turns = self._assess(user_id, work.fresh)
+        turns = self._assess(user_id, work)
         # What the gate skipped before is context for this extraction: it sees every message
         # since the user's previous one.
         context = self._held.context(user_id, work.fresh)
+        seen = [t for t in (work.observed, self._held.observed(user_id)) if t is not None]
+        observed = min(seen) if seen else None
         if turns.facts or turns.retracts:
             outcome = yield from update_flow(
                 self.profiles,
@@ -303,6 +297,7 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
                 append=True,
                 retracts=turns.retracts,
                 strict=False,
+                observed=observed,
             )
             for reason in outcome.discarded.values():
                 self._metrics.discard(user_id, reason)
@@ -318,15 +313,18 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         extract = turns.fire or net
         result = None
         if extract and self.manager is not None:
-            result = yield from extraction_flow(self.manager, user_id, context)
+            result = yield from extraction_flow(self.manager, user_id, context, observed)
         if extract and self.memories is not None:
             adapter = work.adapter or self.profiles.adapter()
-            written = yield from memory_flow(self.memories, user_id, context, adapter)
+            written = yield from memory_flow(self.memories, user_id, context, adapter, observed)
             self._metrics.add(user_id, {"memories_written": written})
         if extract:
             self._metrics.add(user_id, {"net_extractions": int(net and not turns.fire)})
             self._held.release(user_id)
-        elif self._held.hold(user_id, context, about_user=turns.about_user) and self._learns:
+        elif (
+            self._held.hold(user_id, context, about_user=turns.about_user, observed=observed)
+            and self._learns
+        ):
             # The safety net: extract what is held about the user even if no turn fires.
             self._scheduler.submit(user_id, _Work(adapter=work.adapter, net=True), delay=self.idle)
         return result
@@ -352,17 +350,26 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         self._metrics.fail(user_id, type(exc).__name__)
 
     # --- public API -------------------------------------------------------------------------
-    def learn(self, user_id: str, messages: Sequence[AnyMessage]) -> ExtractionResult | None:
+    def learn(
+        self, user_id: str, messages: Sequence[MessageLikeRepresentation]
+    ) -> ExtractionResult | None:
         """Learn from ``messages`` now, in the caller's thread (``manual`` mode's entry point).
 
-        Returns the LLM extraction's result, or ``None`` when the gate found nothing relevant
-        (or there is no model). Never raises for bad model output.
+        ``messages`` are messages or anything ``convert_to_messages`` accepts (tuples, dicts,
+        strings); all of them are taken as ``user_id``'s conversation. Returns the LLM
+        extraction's result, or ``None`` when the gate found nothing relevant (or there is no
+        model). Raises ``InvalidUserIdError`` for a bad user id; never for bad model output.
         """
-        return self._run_work(user_id, _Work(list(messages)))
+        return self._run_work(validate_user_id(user_id), self._work(messages))
 
-    async def alearn(self, user_id: str, messages: Sequence[AnyMessage]) -> ExtractionResult | None:
+    async def alearn(
+        self, user_id: str, messages: Sequence[MessageLikeRepresentation]
+    ) -> ExtractionResult | None:
         """Async twin of :meth:`learn`."""
-        return await self._arun_work(user_id, _Work(list(messages)))
+        return await self._arun_work(validate_user_id(user_id), self._work(messages))
+
+    def _work(self, messages: Sequence[MessageLikeRepresentation]) -> _Work:
+        return _Work(convert_to_messages(messages), observed=now_utc())
 
     def flush(self, timeout: float | None = None) -> bool:
         """Run all pending background work now and wait for it (tests, shutdown).
@@ -378,18 +385,20 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
     def _drop(self, user_id: str) -> None:
         """Forget what this learner holds about ``user_id`` and let any running work finish.
 
-        The cursors stay: they mark the thread history as seen, so the user's next message
-        does not teach the erased facts again from the old turns.
+        The thread cursors stay: they mark the thread history as seen, so the user's next
+        message does not teach the erased facts again from the old turns.
         """
+        validate_user_id(user_id)
         self._scheduler.discard(user_id)
         self._held.release(user_id)
+        self._metrics.forget(user_id)
 
     def forget(self, user_id: str) -> int:
-        """Erase the user everywhere: pending learning, held messages, and the store.
+        """Erase the user everywhere: pending learning, held messages, metrics, and the store.
 
-        Use this rather than ``ProfileStore.forget`` while a learner is running, so learning
-        already queued for the user cannot write their profile back. Returns the number of
-        stored items removed.
+        ``ProfileStore.forget`` alone also wins over learning in flight anywhere (the tombstone
+        it leaves refuses what was seen before the erasure); this also drops what this learner
+        holds in memory at once. Returns the number of stored items removed.
         """
         self._drop(user_id)
         return self.profiles.forget(user_id)

@@ -11,6 +11,7 @@ exactly one item, like every other writer.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Mapping, Sequence
@@ -25,7 +26,7 @@ from langchain_core.outputs import LLMResult
 from langgraph.store.base import PutOp
 from pydantic import BaseModel, ValidationError
 
-from langprofile._codec import decode_profile, upgrade
+from langprofile._codec import base_value, decode_profile, now_utc
 from langprofile._context import run_user
 from langprofile._namespace import encode_user_id, profile_namespace
 from langprofile.config import PROFILE_KEY, USERS_ROOT
@@ -214,16 +215,21 @@ class ProfileManager(Generic[P]):
 
 
 def extraction_flow(
-    manager: ProfileManager[Any], user_id: str, messages: Sequence[Any]
+    manager: ProfileManager[Any],
+    user_id: str,
+    messages: Sequence[Any],
+    observed: dt.datetime | None = None,
 ) -> Flow[ExtractionResult]:
     """One extraction: serve the stored document, run langmem, write what changed.
 
-    Composable into a larger flow (the learner runs it after its direct writes).
+    Composable into a larger flow (the learner runs it after its direct writes). ``observed``:
+    when the messages were seen (a user erased since is not written back).
     """
     profiles, metrics = manager.profiles, manager.metrics
     schema = profiles.schema
+    observed = observed or now_utc()
     stored = yield from io(Read(profile_namespace(user_id), PROFILE_KEY))
-    fields = upgrade(stored)["fields"] if stored is not None else {}
+    fields = base_value(stored, user_id, now_utc())["fields"]
     served = decode_profile(schema, fields).model_dump(mode="json") if fields else None
     label = encode_user_id(user_id)
     observer = _Observer()
@@ -258,7 +264,9 @@ def extraction_flow(
             metrics.discard(user_id, reason)
         metrics.add(user_id, {"updates_unchanged": 1})
         return _logged(ExtractionResult(user_id, discarded=discarded, llm_calls=calls), observer)
-    outcome = yield from update_flow(profiles, user_id, changes, "extracted", strict=False)
+    outcome = yield from update_flow(
+        profiles, user_id, changes, "extracted", strict=False, observed=observed
+    )
     discarded.update(outcome.discarded)
     for reason in discarded.values():
         metrics.discard(user_id, reason)

@@ -18,6 +18,7 @@ the tools: it never imports langmem.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections import Counter
@@ -34,6 +35,7 @@ from langmem import create_memory_store_manager
 from langmem.errors import ConfigurationError
 from pydantic import BaseModel
 
+from langprofile._codec import now_utc
 from langprofile._namespace import encode_user_id, memories_namespace
 from langprofile.config import MEMORIES_LEAF, USERS_ROOT
 from langprofile.pipeline.policy import Policy
@@ -161,7 +163,8 @@ class MemoryCollection:
         """Counters since creation: ``runs``, ``written``, ``failures``, ``sensitive_dropped``.
 
         Dropped memories are also counted per reason, as ``sensitive_dropped:<reason>`` (for
-        example ``sensitive_dropped:secret:card_number``).
+        example ``sensitive_dropped:secret:card_number``); memories of a user erased after the
+        conversation was seen as ``dropped:erased``.
         """
         return self._counters.snapshot()
 
@@ -191,13 +194,16 @@ def memory_flow(
     user_id: str,
     messages: Sequence[MessageLikeRepresentation],
     adapter: Adapter,
+    observed: dt.datetime | None = None,
 ) -> Flow[int]:
     """One memory extraction for ``user_id``; how many memories were written.
 
     Memories are kept in the collection's store, or, for a collection without one, in the store
-    behind ``adapter`` (the running graph's, resolved by the caller).
+    behind ``adapter`` (the running graph's, resolved by the caller). ``observed``: when the
+    messages were seen; a user erased since then gets nothing written back.
     """
-    namespace = memories_namespace(user_id)
+    memories_namespace(user_id)  # a bad user id fails here, before any work
+    observed = observed or now_utc()
     # The collection's own store wins: memories are read and written there.
     if collection.store is not None:
         adapter = adapter_for(collection.store)
@@ -219,14 +225,19 @@ def memory_flow(
         for put in proposed:
             if not isinstance(put, dict) or not {"namespace", "key", "value"} <= set(put):
                 raise TypeError(f"langmem proposed a memory of unexpected shape: {put!r:.100}")
-        written = yield from write_flow(adapter, namespace, proposed, collection.policy)
+        written = yield from write_flow(
+            adapter, user_id, proposed, collection.policy, observed=observed
+        )
     except _RECOVERABLE as exc:
         collection.count("failures")
         logger.warning("memory extraction failed; nothing was written (%s)", type(exc).__name__)
         return 0
     for reason in written.dropped:
-        collection.count("sensitive_dropped")
-        collection.count(f"sensitive_dropped:{reason}")
+        if reason.startswith(("secret:", "pii:")):
+            collection.count("sensitive_dropped")
+            collection.count(f"sensitive_dropped:{reason}")
+        else:
+            collection.count(f"dropped:{reason}")
     collection.count("written", written.written)
     return written.written
 

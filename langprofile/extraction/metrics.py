@@ -65,6 +65,11 @@ class Metrics:
         """Count one failed extraction run."""
         self.add(user_id, {"failures": 1, f"failure:{reason}": 1})
 
+    def forget(self, user_id: str) -> None:
+        """Drop the user's own counters (the totals keep what they counted)."""
+        with self._lock:
+            self._users.pop(user_id, None)
+
     def snapshot(self, user_id: str | None = None) -> dict[str, Any]:
         """The counters for one user (or in total): every name in ``COUNTERS``, plus
         ``discarded`` and ``failed`` (reason -> count)."""

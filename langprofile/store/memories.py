@@ -9,17 +9,21 @@ bounded, and nothing lands outside the user's own collection.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from langprofile._codec import erased_at
+from langprofile._namespace import memories_namespace, profile_namespace
+from langprofile.config import PROFILE_KEY
 from langprofile.pipeline.bounds import bound_value
 from langprofile.pipeline.policy import Policy, screen
 from langprofile.pipeline.validate import unstorable
 from langprofile.store._adapters import Adapter
-from langprofile.store._ops import Flow, On, PutMany, RecentFirst, Search, io
+from langprofile.store._ops import Flow, On, PutMany, Read, RecentFirst, Search, io
 
 __all__ = [
     "MEMORY_CHARS",
@@ -107,14 +111,22 @@ def _checked(value: Any, policy: Policy) -> tuple[dict[str, Any] | None, str | N
 
 def write_flow(
     adapter: Adapter,
-    namespace: tuple[str, ...],
+    user_id: str,
     proposed: Sequence[Mapping[str, Any]],
     policy: Policy,
+    *,
+    observed: dt.datetime,
 ) -> Flow[WrittenMemories]:
     """Store in ``adapter``'s store the proposed memories (``{"namespace", "key", "value"}``)
-    that the policy allows."""
+    that the policy allows, unless the user was erased after ``observed``."""
+    namespace = memories_namespace(user_id)
     items: list[tuple[tuple[str, ...], str, dict[str, Any]]] = []
     dropped: list[str] = []
+    if proposed:
+        stored = yield from io(On(adapter, Read(profile_namespace(user_id), PROFILE_KEY), False))
+        erased = erased_at(stored)
+        if erased is not None and observed <= erased:
+            return WrittenMemories(0, tuple("erased" for _ in proposed))
     for put in proposed:
         if tuple(put["namespace"]) != namespace:
             # Extraction only ever sees this namespace: refuse rather than write into another

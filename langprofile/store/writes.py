@@ -19,9 +19,18 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from langprofile._codec import decode_profile, new_value, now_utc, to_record, upgrade
+from langprofile._codec import (
+    ERASED,
+    base_value,
+    decode_profile,
+    erased_at,
+    now_utc,
+    to_record,
+    tombstone,
+    upgrade,
+)
 from langprofile._namespace import profile_namespace, user_namespace, validate_user_id
-from langprofile.config import PROFILE_KEY
+from langprofile.config import CAS_RETRIES, PROFILE_KEY
 from langprofile.errors import ConcurrentUpdateError, ProfileValidationError
 from langprofile.pipeline import provenance as guard
 from langprofile.pipeline.bounds import shown
@@ -105,7 +114,7 @@ def _write(profiles: ProfileStore[Any], user_id: str, plan: Plan) -> Flow[Profil
     for attempt in range(profiles.cas_retries):
         old = yield from io(Read(namespace, PROFILE_KEY))
         now = now_utc()
-        base = upgrade(old) if old is not None else new_value(user_id, now)
+        base = base_value(old, user_id, now)
         new = yield from plan(base, now)
         if new is None:
             return to_record(base, profiles.schema)
@@ -139,13 +148,16 @@ def update_flow(
     retracts: Mapping[str, Any] | None = None,
     strict: bool = True,
     confidence: Mapping[str, float] | None = None,
+    observed: dt.datetime | None = None,
 ) -> Flow[WriteOutcome]:
     """Write a change through every rule; see :meth:`ProfileStore.update`.
 
     ``strict`` (explicit API calls) raises for an unknown field or a wrong type; automation
     passes ``strict=False`` and gets those fields back in ``discarded``. A secret raises for the
     explicit sources (``user``, ``onboarding``) and is discarded for automated ones. ``append``
-    and ``retracts``: see :func:`~langprofile.pipeline.provenance.merge_fields`.
+    and ``retracts``: see :func:`~langprofile.pipeline.provenance.merge_fields`. ``observed``
+    is when automation saw what it writes: if the user was erased since, nothing is written
+    (``discarded == {"*": "erased"}``), whichever process erased them.
     """
     validate_user_id(user_id)
     source = _check_source(source)
@@ -162,7 +174,13 @@ def update_flow(
     taken_back = _checked_retracts(profiles, retracts or {})
     merges: list[guard.FieldMerge] = []
 
+    refused: list[str] = []
+
     def plan(base: dict[str, Any], now: dt.datetime) -> Flow[dict[str, Any] | None]:
+        erased = erased_at(base)
+        if automated and observed is not None and erased is not None and observed <= erased:
+            refused.append("erased")  # learned before the erasure: erasure wins
+            return None
         merge = guard.merge_fields(
             base, screened.changes, source, now, append=append, retracts=taken_back
         )
@@ -176,6 +194,8 @@ def update_flow(
         record = yield from _write(profiles, user_id, plan)
     else:
         record = yield from _current(profiles, user_id)
+    if refused:
+        return WriteOutcome(record, discarded={"*": "erased"})
     merge = merges[-1] if merges else None
     return WriteOutcome(
         record,
@@ -187,8 +207,7 @@ def update_flow(
 
 def _current(profiles: ProfileStore[Any], user_id: str) -> Flow[ProfileRecord[Any]]:
     value = yield from io(Read(profile_namespace(user_id), PROFILE_KEY))
-    base = upgrade(value) if value is not None else new_value(user_id, now_utc())
-    return to_record(base, profiles.schema)
+    return to_record(base_value(value, user_id, now_utc()), profiles.schema)
 
 
 def checked_paragraph(profiles: ProfileStore[Any], text: object) -> str:
@@ -244,7 +263,7 @@ def suggestion_flow(
     """Accept (as the user's own decision) or dismiss one pending suggestion."""
     validate_user_id(user_id)
     current = yield from io(Read(profile_namespace(user_id), PROFILE_KEY))
-    found = None if current is None else guard.find_suggestion(upgrade(current), suggestion_id)
+    found = guard.find_suggestion(base_value(current, user_id, now_utc()), suggestion_id)
     if found is None:
         raise ProfileValidationError(
             f"no suggestion {shown(suggestion_id)} for user {shown(user_id)}; list them with "
@@ -271,9 +290,11 @@ def suggestion_flow(
 
 
 def get_flow(profiles: ProfileStore[Any], user_id: str) -> Flow[ProfileRecord[Any] | None]:
-    """The user's record, or ``None``."""
+    """The user's record, or ``None`` (never written, or erased)."""
     value = yield from io(Read(profile_namespace(user_id), PROFILE_KEY))
-    return None if value is None else to_record(value, profiles.schema)
+    if value is None or value.get("kind") == ERASED:
+        return None
+    return to_record(value, profiles.schema)
 
 
 def suggestions_flow(profiles: ProfileStore[Any], user_id: str) -> Flow[list[Suggestion]]:
@@ -283,12 +304,39 @@ def suggestions_flow(profiles: ProfileStore[Any], user_id: str) -> Flow[list[Sug
 
 
 def forget_flow(user_id: str) -> Flow[int]:
-    """Delete every item under the user's namespace prefix; return how many."""
+    """Erase everything under the user's namespace prefix; return how many items held data.
+
+    The profile key keeps a tombstone (no data: when, and a version) so that learning still
+    in flight anywhere, in this process or another, cannot write back what it saw before.
+    """
+    validate_user_id(user_id)
+    namespace = profile_namespace(user_id)
     items = yield from list_all(user_namespace(user_id))
-    targets = tuple((tuple(item.namespace), item.key) for item in items)
-    if not targets:
-        return 0
-    return int((yield from io(Delete(targets))))
+    targets = tuple(
+        (tuple(item.namespace), item.key)
+        for item in items
+        if not (tuple(item.namespace) == namespace and item.key == PROFILE_KEY)
+    )
+    if targets:
+        yield from io(Delete(targets))
+    erased = sum(1 for item in items if item.value.get("kind") != ERASED)
+    for _ in range(CAS_RETRIES):
+        old = yield from io(Read(namespace, PROFILE_KEY))
+        version = 0 if old is None else _version(old)
+        marker = tombstone(now_utc(), version + 1)
+        expected = None if old is None else version
+        if (yield from io(CompareAndPut(namespace, PROFILE_KEY, marker, expected))):
+            return erased
+        yield Sleep(random.uniform(0, 0.002))  # noqa: S311
+    raise ConcurrentUpdateError(
+        f"profile of {shown(user_id)} kept changing while it was erased; the other items are "
+        "gone, call forget again to finish"
+    )
+
+
+def _version(value: Mapping[str, Any]) -> int:
+    stored = value.get("version", 0)
+    return stored if isinstance(stored, int) and not isinstance(stored, bool) else 0
 
 
 def export_flow(user_id: str) -> Flow[dict[str, Any]]:
@@ -298,7 +346,10 @@ def export_flow(user_id: str) -> Flow[dict[str, Any]]:
     out: dict[str, Any] = {"user_id": user_id, "profile": None, "items": []}
     for item in sorted(items, key=lambda i: (tuple(i.namespace), i.key)):
         if tuple(item.namespace) == profile_ns and item.key == PROFILE_KEY:
-            out["profile"] = upgrade(item.value)
+            if item.value.get("kind") == ERASED:
+                out["erased_at"] = item.value.get("erased_at")
+            else:
+                out["profile"] = upgrade(item.value)
             continue
         out["items"].append(
             {

@@ -287,11 +287,14 @@ async def test_export_and_forget_cover_every_collection(
     json.dumps(exported)  # JSON-serializable as promised
 
     assert await twin(profiles, "forget", "kim@x.io") == 2
-    assert await twin(profiles, "export", "kim@x.io") == {
-        "user_id": "kim@x.io",
-        "profile": None,
-        "items": [],
-    }
+    after = await twin(profiles, "export", "kim@x.io")
+    # What stays is a tombstone: when the user was erased, nothing about them.
+    assert set(after) == {"user_id", "profile", "items", "erased_at"}
+    assert (after["profile"], after["items"]) == (None, [])
+    assert await twin(profiles, "get", "kim@x.io") is None
+    assert await twin(profiles, "preamble", "kim@x.io") == ""
+    items = await twin(any_store, "search", ("users",), limit=100)
+    assert [item.value for item in items if "Kim" in str(item.value)] == []
     assert (await twin(profiles, "get", "kim@x.io2")).profile.name == "Other"
     assert await twin(profiles, "forget", "kim@x.io") == 0
 
