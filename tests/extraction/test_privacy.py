@@ -61,8 +61,8 @@ async def test_an_incognito_turn_is_not_learned_by_the_next_turn(
     profiles = ProfileStore(any_store)
     learner = ProfileLearner(profiles, debounce=0.0)
     graph = _graph(profiles, learner)
-    secret_turn = "Hi, I'm Zed Secretname. I speak Italian."
-    await _say(graph, store_mode, secret_turn, Context("alice", incognito=True), "t")
+    incognito_turn = "Hi, I'm Zed Secretname. I speak Italian."
+    await _say(graph, store_mode, incognito_turn, Context("alice", incognito=True), "t")
     await _flush(learner, store_mode)
     assert await twin(profiles, "get", "alice") is None
     await _say(graph, store_mode, "What's 2+2? I live in Lisbon.", Context("alice"), "t")
