@@ -9,6 +9,7 @@ every other byte of the UTF-8 form as ``~xx`` (two lower-case hex digits), so a 
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from langprofile.config import MAX_USER_ID_CHARS, MEMORIES_LEAF, PROFILE_LEAF, USERS_ROOT
@@ -27,25 +28,43 @@ _SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234567
 _LABEL = re.compile(r"(?:[A-Za-z0-9-]|~[0-9a-f]{2})+")
 
 
+# Characters no id should hold: controls (NUL included), format characters (invisible), line
+# and paragraph separators, and lone surrogates.
+_NOT_IN_IDS = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
 def validate_user_id(user_id: object) -> str:
-    """Return ``user_id`` if it is a usable id, else raise ``InvalidUserIdError``."""
+    """The id in its canonical form (Unicode NFC), or ``InvalidUserIdError``.
+
+    Any printable text of at most 256 characters is an id; the NFC and NFD spellings of one
+    name are the same user. Refused: a non-string, an empty or whitespace-only id, and ids
+    holding control or invisible format characters (NUL, zero-width spaces, bidi controls).
+    """
     if not isinstance(user_id, str):
         raise InvalidUserIdError(
-            f"user_id must be a str, got {type(user_id).__name__}: {user_id!r:.60}"
+            f"user_id must be a str, got {type(user_id).__name__}: {repr(user_id)[:60]}"
         )
-    if not user_id:
-        raise InvalidUserIdError("user_id must be a non-empty string")
+    if not user_id or user_id.isspace():
+        raise InvalidUserIdError("user_id must be a non-empty string that is not all whitespace")
     if len(user_id) > MAX_USER_ID_CHARS:
         raise InvalidUserIdError(
             f"user_id is {len(user_id)} characters; at most {MAX_USER_ID_CHARS} are allowed"
         )
-    return user_id
+    if not user_id.isprintable() and any(
+        unicodedata.category(ch) in _NOT_IN_IDS for ch in user_id if not ch.isprintable()
+    ):
+        raise InvalidUserIdError(
+            f"user_id holds a control or invisible character: {repr(user_id)[:60]}"
+        )
+    if user_id.isascii():
+        return user_id
+    return unicodedata.normalize("NFC", user_id)
 
 
 @lru_cache(maxsize=65_536)
 def encode_user_id(user_id: str) -> str:
-    """Encode a validated user id as a namespace label (``alice@x.io`` -> ``alice~40x~2eio``)."""
-    validate_user_id(user_id)
+    """Encode a user id as a namespace label (``alice@x.io`` -> ``alice~40x~2eio``)."""
+    user_id = validate_user_id(user_id)
     try:
         raw = user_id.encode("utf-8")
     except UnicodeEncodeError as exc:  # lone surrogates cannot be stored by any backend

@@ -10,6 +10,7 @@ well-formed ``<User Profile>`` … ``</User Profile>`` pair.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from langprofile.config import MAX_PARAGRAPH_CHARS
 from langprofile.pipeline.bounds import clean_text
@@ -21,21 +22,15 @@ BLOCK_CLOSE = "</User Profile>"
 
 # Look-alike guillemets keep the text readable while no tag can be formed.
 _LT, _GT = "\u2039", "\u203a"
-# Full-width and other look-alike angle brackets read as tags to a model: fold them first.
+# Look-alike angle brackets read as tags to a model: fold them first (NFKC folds the full-width
+# and small forms). The guillemets we write ourselves are among them, so stored text cannot
+# smuggle a ready-made "\u2039/User Profile\u203a" past the defusing below.
 _LOOKALIKES = str.maketrans(
-    {
-        "\uff1c": "<",
-        "\uff1e": ">",
-        "\ufe64": "<",
-        "\ufe65": ">",
-        "\u3008": "<",
-        "\u3009": ">",
-        "\u27e8": "<",
-        "\u27e9": ">",
-        "\u2329": "<",
-        "\u232a": ">",
-    }
+    dict.fromkeys("\u2039\u02c2\u276e\u276c\u2770\u3008\u27e8\u2329\u1438\u29fc\u00ab", "<")
+    | dict.fromkeys("\u203a\u02c3\u276f\u276d\u2771\u3009\u27e9\u232a\u1433\u29fd\u00bb", ">")
 )
+# A tag naming the block, opened or closed, however spaced: removed outright.
+_BLOCK_TAG = re.compile(r"<\s*/?\s*user\s*_?\s*profile\s*/?\s*>", re.IGNORECASE)
 # Chat-template control tokens of common model families (<|im_start|>, [INST], <<SYS>>, ...).
 _TEMPLATE_TOKENS = re.compile(r"<\|[^|>]{0,40}\|>|\[/?INST\]|<</?SYS>>|<s>|</s>", re.IGNORECASE)
 # A line that opens like a transcript turn or a prompt section, e.g. "System:" or "### Instruction".
@@ -47,15 +42,20 @@ _ROLE_LINE = re.compile(
 
 def neutralize(text: str) -> str:
     """Make untrusted profile text safe to place inside the block (see module docstring)."""
-    text = clean_text(text, MAX_PARAGRAPH_CHARS).translate(_LOOKALIKES)
+    # NFKC first: a full-width "SYSTEM:" must be matched as the "SYSTEM:" a model reads.
+    text = clean_text(unicodedata.normalize("NFKC", text), MAX_PARAGRAPH_CHARS)
+    text = _BLOCK_TAG.sub(" ", text.translate(_LOOKALIKES))
     text = _TEMPLATE_TOKENS.sub(" ", text)
     text = text.replace("<", _LT).replace(">", _GT)
     text = _ROLE_LINE.sub(lambda m: f"{m.group(1)}(quoted) {m.group(3)}{m.group(4)}", text)
-    return text.strip()
+    lines = (re.sub(r"[ \t]{2,}", " ", line).strip() for line in text.split("\n"))
+    return "\n".join(lines).strip()
 
 
 def render_preamble(paragraph: str) -> str:
     """The complete block for ``paragraph``, or ``""`` when there is nothing to say."""
+    if not isinstance(paragraph, str):
+        raise TypeError(f"render_preamble takes the paragraph text, got {type(paragraph).__name__}")
     body = neutralize(paragraph)
     if not body:
         return ""

@@ -42,6 +42,7 @@ def test_injective_on_random_ids() -> None:
     rng = random.Random(3)
     alphabet = "ab.%*_~-/ é中🙂2e"
     ids = {"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 8))) for _ in range(20_000)}
+    ids = {i for i in ids if not i.isspace()}  # whitespace-only ids are refused
     labels = {encode_user_id(i) for i in ids}
     assert len(labels) == len(ids)
 
@@ -61,3 +62,17 @@ def test_raw_dot_would_be_rejected_by_langgraph() -> None:
 def test_decode_rejects_foreign_labels(label: str) -> None:
     with pytest.raises(ValueError, match="not a langprofile user label"):
         decode_label(label)
+
+
+def test_canonical_ids_and_refused_ones() -> None:
+    from langprofile import InvalidUserIdError
+    from langprofile._namespace import validate_user_id
+
+    # NFC and NFD spellings of one name are one user.
+    assert encode_user_id("Zo\u00eb") == encode_user_id("Zoe\u0308")
+    assert validate_user_id("Zoe\u0308") == "Zo\u00eb"
+    for bad in ["   ", "\t", "a\x00b", "bob\u200b", "a\u202eb", "x\u2028y", "\ud800"]:
+        with pytest.raises(InvalidUserIdError):
+            encode_user_id(bad)
+    # Inner spaces and any printable text are fine.
+    assert decode_label(encode_user_id("Ana María López")) == "Ana María López"

@@ -388,7 +388,6 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         The thread cursors stay: they mark the thread history as seen, so the user's next
         message does not teach the erased facts again from the old turns.
         """
-        validate_user_id(user_id)
         self._scheduler.discard(user_id)
         self._held.release(user_id)
         self._metrics.forget(user_id)
@@ -400,11 +399,13 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         it leaves refuses what was seen before the erasure); this also drops what this learner
         holds in memory at once. Returns the number of stored items removed.
         """
+        user_id = validate_user_id(user_id)
         self._drop(user_id)
         return self.profiles.forget(user_id)
 
     async def aforget(self, user_id: str) -> int:
         """Async twin of :meth:`forget`."""
+        user_id = validate_user_id(user_id)
         await asyncio.to_thread(self._drop, user_id)
         return await self.profiles.aforget(user_id)
 

@@ -159,7 +159,7 @@ def update_flow(
     is when automation saw what it writes: if the user was erased since, nothing is written
     (``discarded == {"*": "erased"}``), whichever process erased them.
     """
-    validate_user_id(user_id)
+    user_id = validate_user_id(user_id)
     source = _check_source(source)
     automated = source in AUTOMATED_SOURCES
     validated = validate_changes(profiles.schema, changes, strict=strict)
@@ -232,7 +232,7 @@ def paragraph_flow(
     profiles: ProfileStore[Any], user_id: str, text: str
 ) -> Flow[ProfileRecord[Any]]:
     """Store a user-authored paragraph and pin it."""
-    validate_user_id(user_id)
+    user_id = validate_user_id(user_id)
     cleaned = checked_paragraph(profiles, text)
 
     def plan(base: dict[str, Any], now: dt.datetime) -> Flow[dict[str, Any] | None]:
@@ -246,7 +246,7 @@ def paragraph_flow(
 
 def unpin_flow(profiles: ProfileStore[Any], user_id: str) -> Flow[ProfileRecord[Any]]:
     """Release the pin: the paragraph is verbalized from the fields again."""
-    validate_user_id(user_id)
+    user_id = validate_user_id(user_id)
 
     def plan(base: dict[str, Any], now: dt.datetime) -> Flow[dict[str, Any] | None]:
         if base["provenance"] != "user_authored":
@@ -261,7 +261,7 @@ def suggestion_flow(
     profiles: ProfileStore[Any], user_id: str, suggestion_id: str, *, accept: bool
 ) -> Flow[ProfileRecord[Any]]:
     """Accept (as the user's own decision) or dismiss one pending suggestion."""
-    validate_user_id(user_id)
+    user_id = validate_user_id(user_id)
     current = yield from io(Read(profile_namespace(user_id), PROFILE_KEY))
     found = guard.find_suggestion(base_value(current, user_id, now_utc()), suggestion_id)
     if found is None:
@@ -309,7 +309,7 @@ def forget_flow(user_id: str) -> Flow[int]:
     The profile key keeps a tombstone (no data: when, and a version) so that learning still
     in flight anywhere, in this process or another, cannot write back what it saw before.
     """
-    validate_user_id(user_id)
+    user_id = validate_user_id(user_id)
     namespace = profile_namespace(user_id)
     items = yield from list_all(user_namespace(user_id))
     targets = tuple(

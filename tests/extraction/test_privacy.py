@@ -75,6 +75,7 @@ async def test_a_user_new_to_a_shared_thread_learns_only_their_own_turns(
     any_store: BaseStore, store_mode: str, twin: Any
 ) -> None:
     profiles = ProfileStore(any_store)
+
     def step(messages: list[BaseMessage]) -> Any:
         # A patch that changes nothing when a profile is shown, else carol's first document.
         if any("<instance id=" in str(m.content) for m in messages):
