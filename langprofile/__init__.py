@@ -19,6 +19,7 @@ from langprofile.errors import (
     MissingStoreError,
     MissingUserIdError,
     ProfileValidationError,
+    StoreReadError,
     StoreWriteError,
 )
 from langprofile.nodes import BLOCK_MESSAGE_ID, ProfileInjector
@@ -107,6 +108,7 @@ __all__ = [
     "Recognizer",
     "SignalDetector",
     "Source",
+    "StoreReadError",
     "StoreWriteError",
     "Suggestion",
     "TemplateVerbalizer",

@@ -26,6 +26,12 @@ MAX_SUGGESTIONS: Final = 50
 CAS_RETRIES: Final = 64
 STORE_WRITE_RETRIES: Final = 3
 STORE_RETRY_BACKOFF_S: Final = 0.05
+#: A store request is retried only if it failed within this many seconds (a dropped connection,
+#: not a timeout that already used the store's bound).
+STORE_RETRY_WINDOW_S: Final = 1.0
+
+#: Default bound, in seconds, on waiting for a PostgreSQL connection (``open_store(timeout=)``).
+STORE_TIMEOUT_S: Final = 5.0
 
 #: How long the injector waits for the profile read before it proceeds without a block.
 READ_TIMEOUT_S: Final = 1.0

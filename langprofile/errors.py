@@ -11,6 +11,7 @@ __all__ = [
     "MissingStoreError",
     "MissingUserIdError",
     "ProfileValidationError",
+    "StoreReadError",
     "StoreWriteError",
 ]
 
@@ -41,6 +42,10 @@ class ForeignDataError(LangProfileError, ValueError):
 
 class MissingStoreError(LangProfileError, RuntimeError):
     """``ProfileStore(None)`` was used outside a graph that has a store."""
+
+
+class StoreReadError(LangProfileError, RuntimeError):
+    """The backing store failed to answer a read within its bounds; the message names it."""
 
 
 class StoreWriteError(LangProfileError, RuntimeError):

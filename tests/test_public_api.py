@@ -29,6 +29,7 @@ EXPECTED = [
     "Recognizer",
     "SignalDetector",
     "Source",
+    "StoreReadError",
     "StoreWriteError",
     "Suggestion",
     "TemplateVerbalizer",

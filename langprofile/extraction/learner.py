@@ -34,6 +34,7 @@ from langchain_core.tools import BaseTool
 from langprofile._codec import now_utc
 from langprofile._context import run_thread, run_user
 from langprofile._namespace import validate_user_id
+from langprofile.errors import LangProfileError
 from langprofile.extraction._held import HeldTurns
 from langprofile.extraction._scheduler import Scheduler
 from langprofile.extraction._threads import ThreadCursors
@@ -48,6 +49,7 @@ from langprofile.extraction.manager import (
 from langprofile.extraction.memories import MemoryCollection, memory_flow
 from langprofile.extraction.metrics import Metrics
 from langprofile.nodes import BLOCK_MESSAGE_ID
+from langprofile.pipeline.bounds import shown
 from langprofile.schema import recognized_fields
 from langprofile.store._adapters import Adapter
 from langprofile.store._ops import Flow, adrive, drive
@@ -342,10 +344,9 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
 
     def _failed(self, user_id: str, exc: BaseException) -> None:
         logger.warning(
-            "background profile learning for %r failed (%s: %s); will retry",
-            user_id,
-            type(exc).__name__,
-            exc,
+            "background profile learning for %s failed (%s); will retry",
+            shown(user_id, 40),
+            str(exc) if isinstance(exc, LangProfileError) else type(exc).__name__,
         )
         self._metrics.fail(user_id, type(exc).__name__)
 

@@ -30,6 +30,7 @@ from langprofile._codec import base_value, decode_profile, now_utc
 from langprofile._context import run_user
 from langprofile._namespace import encode_user_id, profile_namespace
 from langprofile.config import PROFILE_KEY, USERS_ROOT
+from langprofile.extraction._quiet import quiet_extraction_logs
 from langprofile.extraction.metrics import Metrics
 from langprofile.extraction.prompts import profile_instructions
 from langprofile.pipeline.bounds import shown
@@ -178,6 +179,8 @@ class ProfileManager(Generic[P]):
         with self._build_lock:
             if self._built is None:
                 from langmem import create_memory_store_manager
+
+                quiet_extraction_logs()
 
                 self._built = create_memory_store_manager(
                     self.model,

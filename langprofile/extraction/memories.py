@@ -38,6 +38,7 @@ from pydantic import BaseModel
 from langprofile._codec import now_utc
 from langprofile._namespace import encode_user_id, memories_namespace
 from langprofile.config import MEMORIES_LEAF, USERS_ROOT
+from langprofile.extraction._quiet import quiet_extraction_logs
 from langprofile.pipeline.policy import Policy
 from langprofile.store._adapters import Adapter, adapter_for
 from langprofile.store._ops import Flow, Handler, adrive, drive
@@ -146,6 +147,7 @@ class MemoryCollection:
         """The langmem manager for ``store`` (built once when the collection has a store)."""
         if self.store is store and getattr(self, "_manager", None) is not None:
             return self._manager
+        quiet_extraction_logs()
         return create_memory_store_manager(
             self.model,
             namespace=_TEMPLATE,

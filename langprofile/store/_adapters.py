@@ -59,6 +59,10 @@ class Adapter:
         self.store = store
         self._locks = [threading.Lock() for _ in range(self._STRIPES)]
 
+    def describe(self) -> str:
+        """What store this is, for error messages: its kind and where, never a password."""
+        return _describe(self.store)
+
     def _lock(self, namespace: tuple[str, ...], key: str) -> threading.Lock:
         return self._locks[hash((namespace, key)) % self._STRIPES]
 
@@ -157,6 +161,37 @@ async def _acquire(lock: threading.Lock) -> None:
     while not lock.acquire(blocking=False):
         await asyncio.sleep(delay)
         delay = min(delay * 2, 0.02)
+
+
+def _describe(store: BaseStore) -> str:
+    kind = type(store).__name__
+    try:
+        conn: Any = getattr(store, "conn", None)
+        conninfo = getattr(conn, "conninfo", None)  # a psycopg pool
+        if conninfo is None and hasattr(conn, "info") and hasattr(conn.info, "dsn"):
+            conninfo = conn.info.dsn  # a psycopg connection (the dsn holds no password)
+        if isinstance(conninfo, str):
+            from psycopg.conninfo import conninfo_to_dict
+
+            parts = conninfo_to_dict(conninfo)
+            where = f"{parts.get('host', 'localhost')}:{parts.get('port', 5432)}"
+            return f"{kind} at {where}/{parts.get('dbname', '')}"
+        if conn is not None and hasattr(conn, "execute") and "Sqlite" in kind:
+            return f"{kind} at {_sqlite_path(store)}"
+    except Exception:  # describing the store must never hide the error being reported
+        return kind
+    return kind
+
+
+def _sqlite_path(store: BaseStore) -> str:
+    import sqlite3
+
+    conn: Any = getattr(store, "conn", None)
+    if isinstance(conn, sqlite3.Connection):
+        rows = conn.execute("PRAGMA database_list").fetchall()
+        if rows and rows[0][2]:
+            return str(rows[0][2])
+    return "a SQLite database"
 
 
 def _version(value: Any) -> int | None:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar, runtime_che
 
 from pydantic import BaseModel
 
-from langprofile.config import STORE_RETRY_BACKOFF_S, STORE_WRITE_RETRIES
-from langprofile.errors import StoreWriteError
+from langprofile.config import STORE_RETRY_BACKOFF_S, STORE_RETRY_WINDOW_S, STORE_WRITE_RETRIES
+from langprofile.errors import StoreReadError, StoreWriteError
 
 if TYPE_CHECKING:
     from langprofile.pipeline.verbalize import Verbalizer
@@ -36,6 +36,7 @@ __all__ = [
     "RecentFirst",
     "Search",
     "Sleep",
+    "StoreRequestError",
     "Verbalize",
     "adrive",
     "drive",
@@ -161,31 +162,61 @@ def list_all(prefix: tuple[str, ...]) -> Generator[Any, Any, list[Any]]:
             return items
 
 
-def io(request: Any) -> Generator[Any, Any, Any]:
+class StoreRequestError(Exception):
+    """A store request failed: which store, and the driver's error (``__cause__``)."""
+
+    def __init__(self, store: str, cause: BaseException) -> None:
+        super().__init__(f"{store}: {type(cause).__name__}")
+        self.store = store
+        self.cause = cause
+
+
+_WRITES = (CompareAndPut, PutMany, Delete)
+
+
+def io(
+    request: Any,
+    *,
+    attempts: int = STORE_WRITE_RETRIES,
+    failure: type[StoreReadError] | type[StoreWriteError] | None = None,
+) -> Generator[Any, Any, Any]:
     """Issue a request with bounded retries; use as ``result = yield from io(...)``.
 
-    A failed write (a compare-and-put, a put, a delete, or an executable request with
-    ``writes=True``)
-    is raised as :class:`StoreWriteError` after the last attempt. Retrying a
-    compare-and-put whose first attempt did land is safe: the retry sees the new version, fails
-    the compare, and the flow re-reads and finds nothing left to change.
+    A request that failed fast (a dropped connection) is retried up to ``attempts`` times in
+    all; one that failed slowly (a timeout: the store's own bound already passed) is not. The
+    last failure is raised as ``failure``: by default :class:`StoreWriteError` for writes (a
+    compare-and-put, a put, a delete, an executable request with ``writes=True``) and
+    :class:`StoreReadError` otherwise, naming the store and the driver's error type, never what
+    was being read or written. Retrying a compare-and-put whose first attempt did land is safe:
+    the retry sees the new version, fails the compare, and the flow re-reads.
     """
-    for attempt in range(STORE_WRITE_RETRIES):
+    started = time.monotonic()
+    for attempt in range(attempts):
         try:
             return (yield request)
-        except Exception as exc:
-            if attempt == STORE_WRITE_RETRIES - 1:
-                if isinstance(request, (CompareAndPut, PutMany, Delete)) or getattr(
-                    request, "writes", False
-                ):
-                    raise StoreWriteError(
-                        f"the store failed to write after {STORE_WRITE_RETRIES} attempts "
-                        f"({type(exc).__name__}: {exc}); nothing was written"
-                    ) from exc
-                raise
-            logger.warning("store request failed (%s: %s); retrying", type(exc).__name__, exc)
+        except StoreRequestError as fault:
+            slow = time.monotonic() - started > STORE_RETRY_WINDOW_S
+            if attempt == attempts - 1 or slow:
+                raise _failure(request, failure, fault, attempt + 1) from fault.cause
+            logger.warning("%s failed (%s); retrying", fault.store, type(fault.cause).__name__)
         yield Sleep(STORE_RETRY_BACKOFF_S * 2**attempt)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _failure(
+    request: Any,
+    failure: type[StoreReadError] | type[StoreWriteError] | None,
+    fault: StoreRequestError,
+    tries: int,
+) -> StoreReadError | StoreWriteError:
+    writes = isinstance(request, _WRITES) or getattr(request, "writes", False)
+    kind = failure or (StoreWriteError if writes else StoreReadError)
+    what = "write" if kind is StoreWriteError else "read"
+    tail = "; nothing was written" if kind is StoreWriteError else ""
+    return kind(
+        f"the {fault.store} failed to {what} ({type(fault.cause).__name__}, "
+        f"{tries} attempt{'s' if tries > 1 else ''}){tail}"
+    )
 
 
 _STORE_REQUESTS = (Read, CompareAndPut, ListUser, Search, RecentFirst, PutMany, Delete)
@@ -223,10 +254,12 @@ class Handler:
         if isinstance(request, Sleep):
             time.sleep(request.seconds)
             return None
-        if isinstance(request, _STORE_REQUESTS):
-            return self.adapter.run(request)
-        if isinstance(request, On):
-            return request.adapter.run(request.request)
+        if isinstance(request, (*_STORE_REQUESTS, On)):
+            adapter = request.adapter if isinstance(request, On) else self.adapter
+            try:
+                return adapter.run(request.request if isinstance(request, On) else request)
+            except Exception as exc:
+                raise StoreRequestError(adapter.describe(), exc) from exc
         if isinstance(request, Executable):
             return request.run()
         raise TypeError(f"no handler for request {request!r}")
@@ -238,10 +271,12 @@ class Handler:
         if isinstance(request, Sleep):
             await asyncio.sleep(request.seconds)
             return None
-        if isinstance(request, _STORE_REQUESTS):
-            return await self.adapter.arun(request)
-        if isinstance(request, On):
-            return await request.adapter.arun(request.request)
+        if isinstance(request, (*_STORE_REQUESTS, On)):
+            adapter = request.adapter if isinstance(request, On) else self.adapter
+            try:
+                return await adapter.arun(request.request if isinstance(request, On) else request)
+            except Exception as exc:
+                raise StoreRequestError(adapter.describe(), exc) from exc
         if isinstance(request, Executable):
             return await request.arun()
         raise TypeError(f"no handler for request {request!r}")

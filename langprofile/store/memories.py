@@ -71,14 +71,16 @@ def search_flow(namespace: tuple[str, ...], query: str | None, limit: int) -> Fl
     if limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
     query = query or None
-    items: list[Any] = yield Search(namespace, query, limit)
+    items: list[Any] = yield from io(Search(namespace, query, limit), attempts=1)
     # Scores mean the store ranked by the query; without an index it ignores the query.
     if query is not None and any(item.score is not None for item in items):
         return [memory_text(item.value) for item in items]
     if not (yield RecentFirst()):
         items = []
         while len(items) < _SCAN_MAX:
-            page: list[Any] = yield Search(namespace, None, _SCAN_PAGE, offset=len(items))
+            page: list[Any] = yield from io(
+                Search(namespace, None, _SCAN_PAGE, offset=len(items)), attempts=1
+            )
             items.extend(page)
             if len(page) < _SCAN_PAGE:
                 break

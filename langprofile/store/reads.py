@@ -24,10 +24,11 @@ from typing import Any, TypeVar
 from langprofile._codec import KIND
 from langprofile._namespace import memories_namespace, profile_namespace
 from langprofile.config import PROFILE_KEY
+from langprofile.errors import LangProfileError
 from langprofile.pipeline.bounds import shown
 from langprofile.preamble import with_memories
 from langprofile.store._adapters import Adapter
-from langprofile.store._ops import Flow, Handler, Read
+from langprofile.store._ops import Flow, Handler, Read, StoreRequestError, io
 from langprofile.store.memories import search_flow
 
 __all__ = ["DeadlineHandler", "block_flow", "block_of", "injection_flow"]
@@ -45,13 +46,16 @@ def block_of(value: Mapping[str, Any] | None) -> str:
 
 
 def block_flow(user_id: str) -> Flow[str]:
-    """The user's block, or ``""``: one read by key, nothing rendered, no retry."""
-    value = yield Read(profile_namespace(user_id), PROFILE_KEY)
+    """The user's block, or ``""``: one read by key, nothing rendered; a read that failed fast
+    is tried once more, then ``StoreReadError``."""
+    value = yield from io(Read(profile_namespace(user_id), PROFILE_KEY), attempts=2)
     return block_of(value)
 
 
 def _warn(what: str, user_id: str, exc: BaseException, timeout: float | None) -> None:
     outcome = "without memories" if what == "memory search" else "without the block"
+    if isinstance(exc, StoreRequestError):
+        exc = exc.cause
     if isinstance(exc, TimeoutError):
         logger.warning(
             "%s for user %s took longer than %ss; continuing %s",
@@ -65,7 +69,7 @@ def _warn(what: str, user_id: str, exc: BaseException, timeout: float | None) ->
             "%s for user %s failed (%s); continuing %s",
             what,
             shown(user_id, 40),
-            type(exc).__name__,
+            str(exc) if isinstance(exc, LangProfileError) else type(exc).__name__,
             outcome,
         )
 

@@ -31,7 +31,7 @@ from langprofile._codec import (
 )
 from langprofile._namespace import profile_namespace, user_namespace, validate_user_id
 from langprofile.config import CAS_RETRIES, PROFILE_KEY
-from langprofile.errors import ConcurrentUpdateError, ProfileValidationError
+from langprofile.errors import ConcurrentUpdateError, ProfileValidationError, StoreWriteError
 from langprofile.pipeline import provenance as guard
 from langprofile.pipeline.bounds import shown
 from langprofile.pipeline.policy import Policy, find_sensitive, screen
@@ -112,7 +112,7 @@ def _write(profiles: ProfileStore[Any], user_id: str, plan: Plan) -> Flow[Profil
     """Read, plan, compare-and-put; retried on conflict. ``plan`` returns None for no-op."""
     namespace = profile_namespace(user_id)
     for attempt in range(profiles.cas_retries):
-        old = yield from io(Read(namespace, PROFILE_KEY))
+        old = yield from io(Read(namespace, PROFILE_KEY), failure=StoreWriteError)
         now = now_utc()
         base = base_value(old, user_id, now)
         new = yield from plan(base, now)

@@ -229,7 +229,8 @@ def test_failed_background_work_is_logged_counted_and_retried(
     record = profiles.get("hana")
     assert record is not None
     assert record.profile.preferred_name == "Hana"
-    assert "database restarting" in caplog.text
+    assert "ConnectionError" in caplog.text
+    assert "database restarting" not in caplog.text  # drivers may quote data: types only
     assert learner.metrics("hana")["failed"] == {"StoreWriteError": 1}
 
 

@@ -206,3 +206,21 @@ async def test_invoke_takes_user_id_from_configurable(any_store: BaseStore, twin
     result = await twin(manager, "invoke", {"messages": SAID}, config)
     assert result.applied == ("name",)
     assert (await _state(profiles, twin, "cy.user@example.com")).profile.name == "Cy"
+
+
+def test_model_output_never_reaches_the_logs(caplog: pytest.LogCaptureFixture) -> None:
+    """trustcall logs the model's raw arguments at ERROR; what the user said must not appear."""
+    import logging
+
+    from langgraph.store.memory import InMemoryStore
+
+    profiles = ProfileStore(InMemoryStore())
+    profiles.update("ada@x.io", {"name": "Ada"})
+    leaked = "sk-proj-" + "Q7w8E9r0T1y2U3i4O5p6" * 2
+    bad = create_step(expertise_level=leaked)  # invalid: pydantic's error quotes the input
+    manager = create_profile_manager(ScriptedChatModel(script=[bad], cycle=True), profiles)
+    with caplog.at_level(logging.DEBUG):
+        manager.extract("ada@x.io", [HumanMessage(f"my key is {leaked}")])
+    assert caplog.records  # the failure is still reported
+    assert leaked not in caplog.text
+    assert leaked not in str(profiles.export("ada@x.io"))

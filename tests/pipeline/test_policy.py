@@ -907,3 +907,24 @@ def test_a_value_made_sensitive_by_truncation_is_caught() -> None:
     assert result.changes == {"api_keys": ["short"]}
     assert result.discarded == {"api_keys": API_KEY}
     assert screen({"api_key": "abcdefgh ij"}).discarded == {}
+
+
+@pytest.mark.parametrize("sep", [".", "_", "/", " / "])
+def test_card_numbers_with_any_separator_are_found(sep: str) -> None:
+    assert find_sensitive(sep.join(["4539", "1488", "0343", "6467"])) == "secret:card_number"
+
+
+def test_a_card_split_across_list_items_drops_its_parts() -> None:
+    out = screen({"tools": ["4539", "1488", "0343", "6467", "Go"]})
+    assert out.changes == {"tools": ["Go"]}
+    assert out.discarded == {"tools": "secret:card_number"}
+    # Numbers that are not a card stay.
+    assert screen({"tools": ["Python 3", "2024", "1234"]}).changes == {
+        "tools": ["Python 3", "2024", "1234"]
+    }
+
+
+def test_numbers_of_a_custom_mapping_are_screened() -> None:
+    out = screen({"notes": {"card": 4539148803436467, "topic": "tea"}})
+    assert out.changes == {}
+    assert out.discarded == {"notes": "secret:card_number"}

@@ -53,7 +53,9 @@ NON_DIGITS = re.compile(r"[^0-9]+")
 DIGIT_GROUPS = re.compile(r"[0-9]+")
 # A run of digit groups; each card is checked over consecutive groups of the run so that
 # "4111 1111 1111 1111 123" (number and CVV) is still found.
-_DIGIT_RUN = re.compile(r"(?<!\w)[0-9]+(?:(?:[ \t]{1,2}|[ \t]?-[ \t]?)[0-9]+)*(?!\w)")
+# Groups may be separated by spaces, dashes, dots, underscores or slashes ("4539.1488.0343.6467"),
+# and, when list items are screened together, by the ", " a list is verbalized with.
+_DIGIT_RUN = re.compile(r"(?<![^\W_])[0-9]+(?:(?:[ \t]{1,2}|[ \t]?[-._/,][ \t]?)[0-9]+)*(?![^\W_])")
 CARD_MIN, _CARD_MAX = 13, 19
 
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from langprofile.pipeline.bounds import bound_value
 from langprofile.pipeline.policy.credentials import PLACEHOLDER
+from langprofile.pipeline.policy.identifiers import DIGIT, has_card
 from langprofile.pipeline.policy.rules import (
     DEFAULT_POLICY,
     LIST_SLACK,
@@ -125,8 +126,16 @@ def _drop_sensitive(
 def _screen_list(
     items: list[Any], kind: str | None, policy: Policy
 ) -> tuple[list[Any], str | None]:
-    """The list without its sensitive items, bounded, and the reason for the first one dropped."""
+    """The list without its sensitive items, bounded, and the reason for the first one dropped.
+
+    The items are also read together, as the paragraph will say them: a card number split
+    across items ("4539", "1488", "0343", "6467") drops every item that holds a part of it.
+    """
     kept, reason = _drop_sensitive(items, kind, policy)
+    digits = [item for item in kept if isinstance(item, (str, int)) and not isinstance(item, bool)]
+    if len(digits) > 1 and has_card(" ".join(str(item) for item in digits)):
+        kept = [item for item in kept if item not in digits or not DIGIT.search(str(item))]
+        reason = reason or R_CARD
     if all(isinstance(item, str) and len(item) <= policy.max_string_chars for item in kept):
         return kept, reason  # cleaned and de-duplicated by the first pass already
     bounded = bound_value(kept, max_chars=policy.max_string_chars, max_items=policy.max_list_items)
