@@ -6,7 +6,9 @@ so debouncing merges work without dropping any. Runs happen on daemon worker thr
 and async graphs alike: extraction is CPU-heavy (langmem, schema validation), and on a thread it
 neither blocks a server's event loop nor keeps a process from exiting. Async stores are still
 used correctly from there (langgraph's async stores hand each call to their own loop). Failed
-runs are logged, counted and retried a bounded number of times.
+runs are logged, counted and retried with back-off (0.5 s doubling to at most 30 s) for
+``retry_for`` seconds, so pending learning survives a store outage of minutes; then it is given
+up, with an error logged.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class _Slot(Generic[W]):
     first: float
     due: float
     attempt: int = 0
+    failing_since: float | None = None
     later: bool = False
     """Submitted with a delay of its own (a follow-up), not by a turn."""
 
@@ -71,12 +74,12 @@ class Scheduler(Generic[W]):
         on_failure: Callable[[str, BaseException], None],
         debounce: float,
         max_wait: float,
-        retries: int = 3,
+        retry_for: float = 600.0,
         workers: int = 4,
         exit_timeout: float = 5.0,
     ) -> None:
         self._run, self._merge, self._on_failure = run, merge, on_failure
-        self.debounce, self.max_wait, self.retries = debounce, max_wait, retries
+        self.debounce, self.max_wait, self.retry_for = debounce, max_wait, retry_for
         self._cond = threading.Condition()
         self._users: dict[str, _UserState[W]] = {}
         self._flushing = 0
@@ -129,7 +132,9 @@ class Scheduler(Generic[W]):
     def _take_due(self, now: float) -> tuple[str, _Slot[W]] | None:
         for user_id, state in self._users.items():
             slot = state.pending
-            if slot and not state.running and (self._flushing or slot.due <= now):
+            # A flush runs pending work now, but a retry still waits out its back-off.
+            urgent = self._flushing and slot is not None and slot.attempt == 0
+            if slot and not state.running and (urgent or slot.due <= now):
                 state.pending, state.running = None, True
                 return user_id, slot
         return None
@@ -186,19 +191,24 @@ class Scheduler(Generic[W]):
         state.running = False
         if failed is not None:
             self._on_failure(user_id, failed)
-            if not final and slot.attempt + 1 < self.retries:
-                now = time.monotonic()
+            now = time.monotonic()
+            since = now if slot.failing_since is None else slot.failing_since
+            if not final and now - since < self.retry_for:
                 retry = _Slot(
-                    slot.work, now, now + min(30.0, 0.5 * 2**slot.attempt), slot.attempt + 1
+                    slot.work,
+                    now,
+                    now + min(30.0, 0.5 * 2 ** min(slot.attempt, 16)),
+                    slot.attempt + 1,
+                    since,
                 )
                 if state.pending is not None:
                     retry.work = self._merge(retry.work, state.pending.work)
                 state.pending = retry
             else:
                 logger.error(
-                    "giving up background profile work for %r after %d attempts",
-                    user_id,
-                    self.retries,
+                    "giving up background profile work after %d attempts over %.0f s",
+                    slot.attempt + 1,
+                    now - since,
                 )
         if state.pending is None:
             del self._users[user_id]

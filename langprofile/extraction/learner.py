@@ -137,6 +137,9 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         idle: the safety net. Turns the gate skipped but that talk about the user ("my ...",
             "I ...", in any of the detector's languages) are held; if no later turn fires the
             gate, they are extracted together ``idle`` seconds after the first of them.
+        retry_for: how long failed background work (a store outage) is retried, with back-off
+            up to 30 s between attempts, before it is given up. Work pending meanwhile is
+            merged per user and bounded to the last ``max_messages`` messages.
         max_messages: how many recent messages one extraction sees at most.
         exit_timeout: at interpreter exit, how long to wait for pending work.
         memories: a :class:`~langprofile.MemoryCollection` to also learn free-form memories
@@ -155,6 +158,7 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         debounce: float = 1.0,
         max_wait: float = 10.0,
         idle: float = 30.0,
+        retry_for: float = 600.0,
         max_messages: int = 50,
         messages_key: str = "messages",
         exit_timeout: float = 5.0,
@@ -194,6 +198,7 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
             on_failure=self._failed,
             debounce=debounce,
             max_wait=max_wait,
+            retry_for=retry_for,
             exit_timeout=exit_timeout,
         )
 
@@ -276,7 +281,7 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         added = [m for m in new.fresh if id(m) not in seen and (not m.id or m.id not in seen)]
         observed = [t for t in (old.observed, new.observed) if t is not None]
         return _Work(
-            old.fresh + added,
+            (old.fresh + added)[-self.max_messages :],
             new.adapter or old.adapter,
             old.net or new.net,
             min(observed) if observed else None,

@@ -285,6 +285,14 @@ class PostgresAdapter(Adapter):
                     cur = conn.execute(sql, params)
             return bool(cur.rowcount == 1)
 
+    def run(self, request: Request) -> Any:
+        """Execute one request; a dead connection makes the pool check the others."""
+        try:
+            return super().run(request)
+        except Exception as exc:
+            _check_pool(self.store, exc)
+            raise
+
     async def arun(self, request: Request) -> Any:
         """``PostgresStore.abatch`` runs in the default executor; so do our requests."""
         return await asyncio.to_thread(self.run, request)
@@ -292,6 +300,19 @@ class PostgresAdapter(Adapter):
 
 class AsyncPostgresAdapter(Adapter):
     """``AsyncPostgresStore``: conditional SQL on its async pool or connection."""
+
+    async def arun(self, request: Request) -> Any:
+        """Execute one request; a dead connection makes the pool check the others."""
+        try:
+            return await super().arun(request)
+        except Exception as exc:
+            from psycopg import OperationalError
+            from psycopg_pool import AsyncConnectionPool
+
+            pool: Any = self.store.conn  # type: ignore[attr-defined]
+            if isinstance(exc, OperationalError) and isinstance(pool, AsyncConnectionPool):
+                await pool.check()
+            raise
 
     recent_first = True
 
@@ -324,6 +345,20 @@ class AsyncPostgresAdapter(Adapter):
     def compare_and_put(self, request: CompareAndPut) -> bool:
         """Run the async statement on the store's loop from a worker thread."""
         return _on_loop(self.store, self.acompare_and_put(request))
+
+
+def _check_pool(store: BaseStore, exc: BaseException) -> None:
+    """After a connection-level failure, drop the pool's other dead connections now.
+
+    Idle connections of a pool outlive a server restart, dead; without this each would fail
+    one request of its own before the pool noticed.
+    """
+    from psycopg import OperationalError
+    from psycopg_pool import ConnectionPool
+
+    pool: Any = store.conn  # type: ignore[attr-defined]
+    if isinstance(exc, OperationalError) and isinstance(pool, ConnectionPool):
+        pool.check()
 
 
 def _row_value(row: Any) -> dict[str, Any]:

@@ -11,12 +11,14 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Literal, cast
+from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
 from langgraph.store.base import BaseStore, IndexConfig
 from langgraph.store.memory import InMemoryStore
 
+from langprofile.config import STORE_TIMEOUT_S
 from langprofile.errors import MissingDependencyError
+from langprofile.store._setup import apg_setup_lock, asetup_lock, pg_setup_lock, setup_lock
 
 if TYPE_CHECKING:
     from langgraph.store.postgres.base import PoolConfig, PostgresIndexConfig
@@ -47,7 +49,11 @@ Backend = Literal["memory", "sqlite", "postgres"]
 
 @contextmanager
 def open_store(
-    url: str, *, index: IndexConfig | None = None, pool_size: int = DEFAULT_POOL_SIZE
+    url: str,
+    *,
+    index: IndexConfig | None = None,
+    pool_size: int = DEFAULT_POOL_SIZE,
+    timeout: float = STORE_TIMEOUT_S,
 ) -> Iterator[BaseStore]:
     """Open the store at ``url``, set it up, and close it when the block ends.
 
@@ -55,7 +61,11 @@ def open_store(
     ``sqlite:///:memory:`` or a PostgreSQL URI (``postgresql://``, ``postgres://`` or
     ``postgresql+psycopg://``). ``index`` enables semantic search; on PostgreSQL it may carry
     pgvector options (``PostgresIndexConfig``). ``pool_size`` caps the PostgreSQL connection pool
-    and is ignored by the other backends. A file-backed SQLite database is switched to WAL mode so
+    and is ignored by the other backends; ``timeout`` bounds, in seconds, every wait for a
+    PostgreSQL connection (a connect, a connection from the pool, reconnecting after an outage),
+    so that a call fails with ``StoreReadError``/``StoreWriteError`` within about that long while
+    the server is down and works again within about that long after it returns. A file-backed
+    SQLite database is switched to WAL mode so
     other processes can read while this one writes; the returned SQLite store serializes calls
     from many threads on one connection and has no async methods (use ``aopen_store``).
 
@@ -71,13 +81,17 @@ def open_store(
         with _open_sqlite(location, index) as store:
             yield store
     else:
-        with _open_postgres(location, index, pool_size) as store:
+        with _open_postgres(location, index, pool_size, timeout) as store:
             yield store
 
 
 @asynccontextmanager
 async def aopen_store(
-    url: str, *, index: IndexConfig | None = None, pool_size: int = DEFAULT_POOL_SIZE
+    url: str,
+    *,
+    index: IndexConfig | None = None,
+    pool_size: int = DEFAULT_POOL_SIZE,
+    timeout: float = STORE_TIMEOUT_S,  # noqa: ASYNC109 - a store setting, not a call deadline
 ) -> AsyncIterator[BaseStore]:
     """Open the store at ``url`` for async use, set it up, and close it when the block ends.
 
@@ -93,7 +107,7 @@ async def aopen_store(
         async with _aopen_sqlite(location, index) as store:
             yield store
     else:
-        async with _aopen_postgres(location, index, pool_size) as store:
+        async with _aopen_postgres(location, index, pool_size, timeout) as store:
             yield store
 
 
@@ -184,7 +198,8 @@ def _open_sqlite(path: str, index: IndexConfig | None) -> Iterator[BaseStore]:
     with SqliteStore.from_conn_string(path, index=index) as store:
         if path != _SQLITE_MEMORY:
             store.conn.execute("PRAGMA journal_mode=WAL")
-        store.setup()
+        with setup_lock(path):
+            store.setup()
         yield store
 
 
@@ -198,21 +213,39 @@ async def _aopen_sqlite(path: str, index: IndexConfig | None) -> AsyncIterator[B
     async with AsyncSqliteStore.from_conn_string(path, index=index) as store:
         if path != _SQLITE_MEMORY:
             await store.conn.execute("PRAGMA journal_mode=WAL")
-        await store.setup()
+        async with asetup_lock(path):
+            await store.setup()
         yield store
 
 
-def _pool_config(conninfo: str, pool_size: int) -> PoolConfig:
-    """Pool settings for ``conninfo``: at most ``pool_size`` connections, custom plans forced."""
+def _pool_config(conninfo: str, pool_size: int, timeout: float) -> PoolConfig:
+    """Pool settings for ``conninfo``: at most ``pool_size`` connections, custom plans forced,
+    and no wait longer than ``timeout`` (connecting, getting a connection, reconnecting)."""
     from psycopg.conninfo import conninfo_to_dict
 
     if pool_size < 1:
         raise ValueError(f"pool_size must be at least 1, got {pool_size}")
+    if not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     # Connection kwargs replace the URL's own parameters, so keep any options it already sets.
-    options = str(conninfo_to_dict(conninfo).get("options") or "")
+    given = conninfo_to_dict(conninfo)
+    options = str(given.get("options") or "")
     if "plan_cache_mode" not in options:
         options = f"{options} {_PLAN_CACHE_OPTION}".strip()
-    return {"min_size": 1, "max_size": pool_size, "kwargs": {"options": options}}
+    kwargs: dict[str, Any] = {"options": options}
+    if "connect_timeout" not in given:
+        kwargs["connect_timeout"] = max(1, round(timeout))  # libpq takes whole seconds
+    # Extra pool arguments pass through langgraph's from_conn_string to psycopg_pool. A short
+    # reconnect_timeout keeps the pool's reconnect back-off short: after it gives up, the next
+    # call connects afresh, so service resumes within about ``timeout`` of the server's return.
+    config: dict[str, Any] = {
+        "min_size": 1,
+        "max_size": pool_size,
+        "kwargs": kwargs,
+        "timeout": timeout,
+        "reconnect_timeout": timeout,
+    }
+    return cast("PoolConfig", config)
 
 
 def _probe(conninfo: str, config: PoolConfig) -> None:
@@ -235,36 +268,43 @@ async def _aprobe(conninfo: str, config: PoolConfig) -> None:
 
 
 @contextmanager
-def _open_postgres(conninfo: str, index: IndexConfig | None, pool_size: int) -> Iterator[BaseStore]:
+def _open_postgres(
+    conninfo: str, index: IndexConfig | None, pool_size: int, timeout: float
+) -> Iterator[BaseStore]:
     try:
         from langgraph.store.postgres import PostgresStore
     except ImportError as exc:
         raise _missing("postgres", exc) from exc
-    config = _pool_config(conninfo, pool_size)
+    config = _pool_config(conninfo, pool_size, timeout)
     _probe(conninfo, config)
     with PostgresStore.from_conn_string(
         conninfo,
         pool_config=config,
         index=cast("PostgresIndexConfig | None", index),
     ) as store:
-        store.setup()
+        with pg_setup_lock(conninfo, config["kwargs"]):
+            store.setup()
         yield store
 
 
 @asynccontextmanager
 async def _aopen_postgres(
-    conninfo: str, index: IndexConfig | None, pool_size: int
+    conninfo: str,
+    index: IndexConfig | None,
+    pool_size: int,
+    timeout: float,  # noqa: ASYNC109
 ) -> AsyncIterator[BaseStore]:
     try:
         from langgraph.store.postgres.aio import AsyncPostgresStore
     except ImportError as exc:
         raise _missing("postgres", exc) from exc
-    config = _pool_config(conninfo, pool_size)
+    config = _pool_config(conninfo, pool_size, timeout)
     await _aprobe(conninfo, config)
     async with AsyncPostgresStore.from_conn_string(
         conninfo,
         pool_config=config,
         index=cast("PostgresIndexConfig | None", index),
     ) as store:
-        await store.setup()
+        async with apg_setup_lock(conninfo, config["kwargs"]):
+            await store.setup()
         yield store

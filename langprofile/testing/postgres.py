@@ -31,6 +31,12 @@ class EmbeddedServer(Protocol):
     def cleanup(self) -> None:
         """Stop the server and delete its data directory."""
 
+    def stop(self) -> None:
+        """Stop the server, keeping its data (an outage, for fault tests)."""
+
+    def start(self) -> None:
+        """Start it again on the same data and socket."""
+
 
 def start_embedded_postgres(datadir: Path) -> tuple[str, EmbeddedServer]:
     """Start a private PostgreSQL server (with pgvector) in ``datadir``; return its URI and handle.

@@ -219,7 +219,6 @@ def test_failed_background_work_is_logged_counted_and_retried(
 
     profiles = ProfileStore(FlakyStore())
     learner = ProfileLearner(profiles, debounce=0)
-    learner._scheduler.retries = 5
     learner.invoke(
         {"messages": [HumanMessage("I'm Hana Ito. Call me Hana.", id="m1")]},
         {"configurable": {"user_id": "hana"}},

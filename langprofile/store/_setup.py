@@ -1,0 +1,75 @@
+"""One process at a time runs a store's setup, so a fleet's first start works.
+
+langgraph's ``setup()`` reads the applied migrations, then applies the rest: two processes
+doing it at once both apply a migration and one fails (``UNIQUE constraint failed``,
+``duplicate column``, a deadlock). PostgreSQL setups take a session advisory lock on a
+connection of their own; SQLite setups take an exclusive ``flock`` on the database file, which
+SQLite's own (``fcntl``) locks do not see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any, Final
+
+__all__ = ["apg_setup_lock", "asetup_lock", "pg_setup_lock", "setup_lock"]
+
+#: The advisory lock key every langprofile setup takes ("lpsetup" as a 64-bit number).
+_PG_LOCK_KEY: Final = 0x6C70736574757000
+_MEMORY: Final = ":memory:"
+
+
+@contextmanager
+def setup_lock(path: str) -> Iterator[None]:
+    """Hold an exclusive lock on the SQLite file at ``path`` (nothing for ``:memory:``)."""
+    if path == _MEMORY or os.name != "posix":
+        yield  # Windows: no flock; concurrent first starts there are not serialized
+        return
+    import fcntl
+
+    with open(path, "ab") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@asynccontextmanager
+async def asetup_lock(path: str) -> AsyncIterator[None]:
+    """Async twin of :func:`setup_lock`: the wait for the lock happens off the event loop."""
+    lock = setup_lock(path)
+    await asyncio.to_thread(lock.__enter__)
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
+
+
+@contextmanager
+def pg_setup_lock(conninfo: str, kwargs: Mapping[str, Any]) -> Iterator[None]:
+    """Hold langprofile's setup advisory lock on a connection of its own."""
+    import psycopg
+
+    with psycopg.connect(conninfo, autocommit=True, **kwargs) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (_PG_LOCK_KEY,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_PG_LOCK_KEY,))
+
+
+@asynccontextmanager
+async def apg_setup_lock(conninfo: str, kwargs: Mapping[str, Any]) -> AsyncIterator[None]:
+    """Async twin of :func:`pg_setup_lock`."""
+    import psycopg
+
+    async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True, **kwargs) as conn:
+        await conn.execute("SELECT pg_advisory_lock(%s)", (_PG_LOCK_KEY,))
+        try:
+            yield
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock(%s)", (_PG_LOCK_KEY,))
