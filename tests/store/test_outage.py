@@ -50,7 +50,7 @@ def _timed(label: str, fn: Any) -> Any:
     try:
         return fn()
     finally:
-        print(f"{label}: {time.monotonic() - started:.2f} s")  # noqa: T201 - the figure
+        print(f"{label}: {time.monotonic() - started:.2f} s")
 
 
 @pytest.mark.timeout(120)
