@@ -221,3 +221,27 @@ def test_to_record_reads_an_older_value_without_schema_version() -> None:
     record = to_record(value, UserProfile)
     assert record.schema_version == SCHEMA_VERSION
     assert record.profile == UserProfile(name="Al")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"created_at": None},
+        {"version": "seven"},
+        {"fields": ["name", "Ann"]},
+        {"provenance": "hijacked"},
+        {"suggestions": [{"id": "x", "value": 1}]},
+        {"updated_at": "yesterday"},
+    ],
+)
+def test_a_damaged_record_is_foreign_data_never_a_raw_error(damage: dict[str, Any]) -> None:
+    import datetime as dt
+
+    from langprofile import ForeignDataError, UserProfile
+    from langprofile._codec import new_value, to_record
+
+    value = new_value("ann", dt.datetime.now(dt.UTC))
+    value.update(damage)
+    value = {k: v for k, v in value.items() if v is not None}
+    with pytest.raises(ForeignDataError):
+        to_record(value, UserProfile)

@@ -150,3 +150,8 @@ def test_generic_sentences_by_type() -> None:
         "You are vip. You do not prefer dark mode. For newsletter, you said yes. "
         "Your favourite brands include Nike and Puma. Your home is city Lyon. Your age is 41."
     )
+
+
+def test_render_preamble_names_a_wrong_argument() -> None:
+    with pytest.raises(TypeError, match="paragraph text, got NoneType"):
+        render_preamble(None)  # type: ignore[arg-type]

@@ -214,8 +214,12 @@ class SqliteAdapter(Adapter):
 
     recent_first = True
 
-    # A local file: a locked database waits at most SQLite's own busy timeout.
-    inline_sync_reads = True
+    def __init__(self, store: BaseStore) -> None:
+        super().__init__(store)
+        # In WAL mode a reader never waits for a writer: the read runs inline, cheaper than a
+        # thread hop. In any other mode a read can wait out another process's write lock
+        # (SQLite's busy timeout), so it goes through the read deadline like a network store.
+        self.inline_sync_reads = _journal_mode(store) == "wal"
 
     def compare_and_put(self, request: CompareAndPut) -> bool:
         """Atomic conditional insert/update in one statement."""
@@ -345,6 +349,20 @@ class AsyncPostgresAdapter(Adapter):
     def compare_and_put(self, request: CompareAndPut) -> bool:
         """Run the async statement on the store's loop from a worker thread."""
         return _on_loop(self.store, self.acompare_and_put(request))
+
+
+def _journal_mode(store: BaseStore) -> str:
+    conn: Any = getattr(store, "conn", None)
+    lock: Any = getattr(store, "lock", None)
+    try:
+        if lock is not None:
+            with lock:
+                row = conn.execute("PRAGMA journal_mode").fetchone()
+        else:
+            row = conn.execute("PRAGMA journal_mode").fetchone()
+    except Exception:
+        return "unknown"
+    return str(row[0]).lower() if row else "unknown"
 
 
 def _check_pool(store: BaseStore, exc: BaseException) -> None:

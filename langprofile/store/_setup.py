@@ -4,13 +4,16 @@ langgraph's ``setup()`` reads the applied migrations, then applies the rest: two
 doing it at once both apply a migration and one fails (``UNIQUE constraint failed``,
 ``duplicate column``, a deadlock). PostgreSQL setups take a session advisory lock on a
 connection of their own; SQLite setups take an exclusive ``flock`` on the database file, which
-SQLite's own (``fcntl``) locks do not see.
+SQLite's own (``fcntl``) locks do not see. A PostgreSQL waiter polls with
+``pg_try_advisory_lock`` rather than blocking in ``pg_advisory_lock``: a blocked statement holds
+a snapshot, and the holder's ``CREATE INDEX CONCURRENTLY`` would wait for it forever.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, Final
@@ -20,6 +23,8 @@ __all__ = ["apg_setup_lock", "asetup_lock", "pg_setup_lock", "setup_lock"]
 #: The advisory lock key every langprofile setup takes ("lpsetup" as a 64-bit number).
 _PG_LOCK_KEY: Final = 0x6C70736574757000
 _MEMORY: Final = ":memory:"
+_POLL_S: Final = 0.05
+_TRY: Final = "SELECT pg_try_advisory_lock(%s) AS taken"
 
 
 @contextmanager
@@ -55,7 +60,8 @@ def pg_setup_lock(conninfo: str, kwargs: Mapping[str, Any]) -> Iterator[None]:
     import psycopg
 
     with psycopg.connect(conninfo, autocommit=True, **kwargs) as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", (_PG_LOCK_KEY,))
+        while not _taken(conn.execute(_TRY, (_PG_LOCK_KEY,)).fetchone()):
+            time.sleep(_POLL_S)
         try:
             yield
         finally:
@@ -68,8 +74,13 @@ async def apg_setup_lock(conninfo: str, kwargs: Mapping[str, Any]) -> AsyncItera
     import psycopg
 
     async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True, **kwargs) as conn:
-        await conn.execute("SELECT pg_advisory_lock(%s)", (_PG_LOCK_KEY,))
+        while not _taken(await (await conn.execute(_TRY, (_PG_LOCK_KEY,))).fetchone()):
+            await asyncio.sleep(_POLL_S)
         try:
             yield
         finally:
             await conn.execute("SELECT pg_advisory_unlock(%s)", (_PG_LOCK_KEY,))
+
+
+def _taken(row: Any) -> bool:
+    return bool(row[0] if isinstance(row, tuple) else row)
