@@ -96,13 +96,18 @@ def bound_value(
         }
     if isinstance(value, (list, tuple, set, frozenset)):
         out: list[Any] = []
-        seen: set[tuple[str, str]] = set()
+        seen: set[tuple[str, object]] = set()
         for item in value:
             bounded = bound_value(item, max_chars=max_chars, max_items=max_items, _depth=_depth + 1)
             if bounded is None or bounded == "":
                 continue
             # Strings are duplicates case-insensitively; the int 1 is not the string "1".
-            marker = ("s", bounded.casefold()) if isinstance(bounded, str) else ("v", repr(bounded))
+            if isinstance(bounded, str):
+                marker: tuple[str, object] = ("s", bounded.casefold())
+            elif isinstance(bounded, (int, float)):
+                marker = (type(bounded).__name__, bounded)  # repr() fails past 4,300 digits
+            else:
+                marker = ("v", repr(bounded))
             if marker in seen:
                 continue
             seen.add(marker)

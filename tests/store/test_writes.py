@@ -142,3 +142,25 @@ async def test_a_schema_sharing_no_field_with_user_profile_round_trips(
         record.paragraph == "Your company name is TechCorp. Your subscription plan is enterprise."
     )
     assert "Your company name is TechCorp." in await twin(profiles, "preamble", "gus")
+
+
+async def test_every_backend_gets_only_what_all_store_alike(
+    any_store: BaseStore, twin: Any
+) -> None:
+    from pydantic import BaseModel
+
+    class Numbers(BaseModel):
+        counts: list[int] | None = None
+        note: str | None = None
+
+    profiles = ProfileStore(any_store, schema=Numbers)
+    with pytest.raises(ProfileValidationError, match="counts"):
+        await twin(profiles, "update", "ivy", {"counts": [1, 10**5000]})
+    with pytest.raises(ProfileValidationError, match="counts"):
+        await twin(profiles, "update", "ivy", {"counts": [2**64]})
+    with pytest.raises(ProfileValidationError, match="note"):
+        await twin(profiles, "update", "ivy", {"note": "x\ud800"})
+    assert await twin(profiles, "get", "ivy") is None
+    record = await twin(profiles, "update", "ivy", {"counts": [2**63 - 1, 1], "note": "ok"})
+    assert record.profile.counts == [2**63 - 1, 1]
+    assert (await twin(profiles, "get", "ivy")).profile.counts == [2**63 - 1, 1]
