@@ -74,8 +74,8 @@ async def apg_setup_lock(conninfo: str, kwargs: Mapping[str, Any]) -> AsyncItera
     import psycopg
 
     async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True, **kwargs) as conn:
-        while not _taken(await (await conn.execute(_TRY, (_PG_LOCK_KEY,))).fetchone()):
-            await asyncio.sleep(_POLL_S)  # noqa: ASYNC110 - polling another process's lock
+        while not _taken(await (await conn.execute(_TRY, (_PG_LOCK_KEY,))).fetchone()):  # noqa: ASYNC110 - polls another process
+            await asyncio.sleep(_POLL_S)
         try:
             yield
         finally:
