@@ -21,6 +21,7 @@ from langprofile.errors import (
     ProfileValidationError,
     StoreReadError,
     StoreWriteError,
+    UserIdMismatchError,
 )
 from langprofile.nodes import BLOCK_MESSAGE_ID, ProfileInjector
 from langprofile.pipeline.verbalize import TemplateVerbalizer, Verbalizer
@@ -112,6 +113,7 @@ __all__ = [
     "StoreWriteError",
     "Suggestion",
     "TemplateVerbalizer",
+    "UserIdMismatchError",
     "UserProfile",
     "Verbalizer",
     "__version__",

@@ -13,6 +13,7 @@ __all__ = [
     "ProfileValidationError",
     "StoreReadError",
     "StoreWriteError",
+    "UserIdMismatchError",
 ]
 
 
@@ -54,3 +55,7 @@ class StoreWriteError(LangProfileError, RuntimeError):
 
 class MissingDependencyError(LangProfileError, ImportError):
     """An optional extra is needed for this feature; the message names the pip command."""
+
+
+class UserIdMismatchError(LangProfileError, PermissionError):
+    """A run authenticated as one user named another user's id; nothing was read or written."""

@@ -33,6 +33,7 @@ EXPECTED = [
     "StoreWriteError",
     "Suggestion",
     "TemplateVerbalizer",
+    "UserIdMismatchError",
     "UserProfile",
     "Verbalizer",
     "__version__",
