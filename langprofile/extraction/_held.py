@@ -36,6 +36,15 @@ def _key(message: BaseMessage) -> object:
     return message.id or id(message)
 
 
+def _cut(message: BaseMessage, limit: int) -> BaseMessage:
+    content = message.content
+    if not isinstance(content, str) or len(content) <= limit:
+        return message
+    head = limit * 3 // 4
+    text = f"{content[:head]}\n[\u2026]\n{content[-(limit - head) :]}"
+    return message.model_copy(update={"content": text})
+
+
 def _size(message: BaseMessage) -> int:
     content = message.content
     return len(content) if isinstance(content, str) else len(str(content))
@@ -85,13 +94,16 @@ class HeldTurns:
             return held.observed if held else None
 
     def _bounded(self, messages: list[BaseMessage]) -> list[BaseMessage]:
+        """The newest messages within the bounds; a long one (a pasted log) is cut to its first
+        and last parts rather than pushing out the shorter turns held before it."""
         kept: list[BaseMessage] = []
         chars = 0
         for message in reversed(messages[-self.max_messages :]):
-            chars += _size(message)
+            short = _cut(message, self.max_chars // 5)
+            chars += _size(short)
             if chars > self.max_chars and kept:
                 break
-            kept.append(message)
+            kept.append(short)
         return kept[::-1]
 
     def _expire(self, now: float) -> None:

@@ -92,6 +92,10 @@ class _Assessed:
     about_user: bool = False
 
 
+class _ExtractionFailedError(LangProfileError, RuntimeError):
+    """The LLM extraction failed; the background run is retried."""
+
+
 def _text(message: BaseMessage) -> str:
     content = message.content
     if isinstance(content, str):
@@ -288,7 +292,9 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
             old.counted | new.counted,
         )
 
-    def _work_flow(self, user_id: str, work: _Work) -> Flow[ExtractionResult | None]:
+    def _work_flow(
+        self, user_id: str, work: _Work, *, background: bool = True
+    ) -> Flow[ExtractionResult | None]:
         turns = self._assess(user_id, work)
         # What the gate skipped before is context for this extraction: it sees every message
         # since the user's previous one.
@@ -321,6 +327,11 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         result = None
         if extract and self.manager is not None:
             result = yield from extraction_flow(self.manager, user_id, context, observed)
+            if result.failed is not None and background:
+                # The model failed (a provider error, a timeout): nothing was learned. Keep what
+                # is held and let the scheduler try again with back-off.
+                self._held.hold(user_id, context, about_user=True, observed=observed)
+                raise _ExtractionFailedError(result.failed)
         if extract and self.memories is not None:
             adapter = work.adapter or self.profiles.adapter()
             written = yield from memory_flow(self.memories, user_id, context, adapter, observed)
@@ -341,11 +352,17 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         """Whether an extraction could learn anything (a model, or a memory collection)."""
         return self.manager is not None or self.memories is not None
 
-    def _run_work(self, user_id: str, work: _Work) -> ExtractionResult | None:
-        return drive(self._work_flow(user_id, work), self.profiles.handler(work.adapter))
+    def _run_work(
+        self, user_id: str, work: _Work, *, background: bool = True
+    ) -> ExtractionResult | None:
+        flow = self._work_flow(user_id, work, background=background)
+        return drive(flow, self.profiles.handler(work.adapter))
 
-    async def _arun_work(self, user_id: str, work: _Work) -> ExtractionResult | None:
-        return await adrive(self._work_flow(user_id, work), self.profiles.handler(work.adapter))
+    async def _arun_work(
+        self, user_id: str, work: _Work, *, background: bool = True
+    ) -> ExtractionResult | None:
+        flow = self._work_flow(user_id, work, background=background)
+        return await adrive(flow, self.profiles.handler(work.adapter))
 
     def _failed(self, user_id: str, exc: BaseException) -> None:
         logger.warning(
@@ -353,7 +370,8 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
             shown(user_id, 40),
             str(exc) if isinstance(exc, LangProfileError) else type(exc).__name__,
         )
-        self._metrics.fail(user_id, type(exc).__name__)
+        if not isinstance(exc, _ExtractionFailedError):  # the extraction counted its own failure
+            self._metrics.fail(user_id, type(exc).__name__)
 
     # --- public API -------------------------------------------------------------------------
     def learn(
@@ -366,13 +384,14 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         extraction's result, or ``None`` when the gate found nothing relevant (or there is no
         model). Raises ``InvalidUserIdError`` for a bad user id; never for bad model output.
         """
-        return self._run_work(validate_user_id(user_id), self._work(messages))
+        return self._run_work(validate_user_id(user_id), self._work(messages), background=False)
 
     async def alearn(
         self, user_id: str, messages: Sequence[MessageLikeRepresentation]
     ) -> ExtractionResult | None:
         """Async twin of :meth:`learn`."""
-        return await self._arun_work(validate_user_id(user_id), self._work(messages))
+        user_id = validate_user_id(user_id)
+        return await self._arun_work(user_id, self._work(messages), background=False)
 
     def _work(self, messages: Sequence[MessageLikeRepresentation]) -> _Work:
         return _Work(convert_to_messages(messages), observed=now_utc())

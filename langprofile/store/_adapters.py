@@ -59,6 +59,10 @@ class Adapter:
         self.store = store
         self._locks = [threading.Lock() for _ in range(self._STRIPES)]
 
+    def reads_inline(self, *, asynchronous: bool) -> bool:
+        """Whether a read may skip the read deadline: it cannot hang (no network, no lock)."""
+        return self.inline_async_reads if asynchronous else self.inline_sync_reads
+
     def describe(self) -> str:
         """What store this is, for error messages: its kind and where, never a password."""
         return _describe(self.store)
@@ -216,10 +220,19 @@ class SqliteAdapter(Adapter):
 
     def __init__(self, store: BaseStore) -> None:
         super().__init__(store)
-        # In WAL mode a reader never waits for a writer: the read runs inline, cheaper than a
-        # thread hop. In any other mode a read can wait out another process's write lock
-        # (SQLite's busy timeout), so it goes through the read deadline like a network store.
-        self.inline_sync_reads = _journal_mode(store) == "wal"
+        self._wal = _journal_mode(store) == "wal"
+
+    def reads_inline(self, *, asynchronous: bool) -> bool:
+        """Read inline (cheaper than a thread hop) only when the read cannot wait.
+
+        It can wait in two ways: outside WAL mode, for another process's write lock (SQLite's
+        busy timeout); in any mode, for the store's one connection, which a write of this
+        process holds while *it* waits. Then the read goes through the deadline.
+        """
+        if asynchronous:
+            return False
+        lock: Any = getattr(self.store, "lock", None)
+        return self._wal and not (lock is not None and lock.locked())
 
     def compare_and_put(self, request: CompareAndPut) -> bool:
         """Atomic conditional insert/update in one statement."""
@@ -493,7 +506,7 @@ _BACKENDS: tuple[tuple[str, str, type[Adapter]], ...] = (
 
 
 def _new_adapter(store: BaseStore) -> Adapter:
-    if isinstance(store, InMemoryStore):
+    if type(store) is InMemoryStore:  # a subclass may do I/O of its own: no inline reads
         return MemoryAdapter(store)
     for module_name, class_name, adapter in _BACKENDS:
         backend = getattr(sys.modules.get(module_name), class_name, None)

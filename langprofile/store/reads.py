@@ -163,7 +163,7 @@ class DeadlineHandler(Handler):
 
     def handle(self, request: Any) -> Any:
         """Execute one request with blocking I/O, within the deadline."""
-        if self._deadline is None or self.adapter.inline_sync_reads:
+        if self._deadline is None or self.adapter.reads_inline(asynchronous=False):
             return super().handle(request)
         future = _POOL.submit(lambda: super(DeadlineHandler, self).handle(request))
         try:
@@ -175,7 +175,7 @@ class DeadlineHandler(Handler):
 
     async def ahandle(self, request: Any) -> Any:
         """Execute one request with async I/O, within the deadline."""
-        if self._deadline is None or self.adapter.inline_async_reads:
+        if self._deadline is None or self.adapter.reads_inline(asynchronous=True):
             return await super().ahandle(request)
         async with asyncio.timeout(self._left()):
             return await super().ahandle(request)

@@ -648,3 +648,26 @@ def test_score_on_the_eval_set(scoring: ModuleType, detector: SignalDetector) ->
     assert report.gate.recall >= 0.95, scoring.render(report, verbose=True)
     # the gate exists to skip most turns
     assert report.gated / report.turns <= 0.5
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "see below" + "\n" * 4000 + "thanks",
+        '"' * 16000,
+        " " * 16000,
+        "!" * 16000,
+        ". " * 8000,
+        "'" * 16000,
+        "`" * 16000,
+        "I am a " * 2300,
+        "my " * 5300,
+    ],
+    ids=["newlines", "quotes", "spaces", "bangs", "dots", "apostrophes", "backticks", "i-am", "my"],
+)
+def test_no_input_makes_the_rules_super_linear(detector: SignalDetector, text: str) -> None:
+    """Every repetition in the rules is bounded: these took seconds to minutes before, holding
+    the GIL (and so every thread of the process) all along. Timings: benchmarks/."""
+    found = detector.assess(text)
+    assert found.facts == {}

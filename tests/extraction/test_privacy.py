@@ -174,3 +174,36 @@ def test_learner_entry_points_check_their_arguments() -> None:
     assert learner.metrics("gus")["turns_seen"] == 3
     learner.forget("gus")
     assert learner.metrics("gus")["turns_seen"] == 0
+
+
+def test_a_failed_model_call_keeps_the_turn_and_is_retried() -> None:
+    model = ScriptedChatModel(script=[RuntimeError("429 rate limited"), create_step(role="nurse")])
+    profiles = ProfileStore(InMemoryStore())
+    learner = ProfileLearner(profiles, model, debounce=0.0)
+    learner.invoke(
+        {"messages": [HumanMessage("I work as a nurse at WHO", id="h1"), AIMessage("ok", id="a1")]},
+        {"configurable": {"user_id": "nia", "thread_id": "t"}},
+    )
+    assert learner.flush(30)
+    assert profiles.get("nia").profile.role == "nurse"
+    assert len(model.calls) >= 2
+    metrics = learner.metrics("nia")
+    assert metrics["turns_seen"] == 1
+    assert metrics["failed"] == {"model_error": 1}
+
+
+def test_a_long_paste_does_not_push_out_what_was_held_about_the_user() -> None:
+    def step(messages: list[BaseMessage]) -> Any:
+        return create_step(tools=["Java"])
+
+    model = ScriptedChatModel(script=[step], cycle=True)
+    profiles = ProfileStore(InMemoryStore())
+    learner = ProfileLearner(profiles, model, debounce=0.0, idle=3600)
+    config = {"configurable": {"user_id": "ola", "thread_id": "t"}}
+    history: list[BaseMessage] = []
+    for i, text in enumerate(["nuestra empresa usa Java", "Traceback:\n" + "x = 1\n" * 5000]):
+        history += [HumanMessage(text, id=f"h{i}"), AIMessage("ok", id=f"a{i}")]
+        learner.invoke({"messages": list(history)}, config)
+    assert learner.flush(30)
+    shown = "\n".join(str(m.content) for call in model.calls for m in call)
+    assert "nuestra empresa usa Java" in shown

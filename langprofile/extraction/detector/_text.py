@@ -135,13 +135,13 @@ def _to_translate() -> re.Pattern[str]:
 
 @cache
 def _quote_line() -> re.Pattern[str]:
-    return re.compile(r"^\s*>.*$", re.MULTILINE)
+    return re.compile(r"^[ \t]*>.*$", re.MULTILINE)
 
 
 @cache
 def _code_line() -> re.Pattern[str]:
     return re.compile(
-        r"^\s*(?:[A-Za-z_][\w.\[\]'\"]*\s*[-+*/]?=(?!=)|(?:def|class|import|return|const|let|var"
+        r"^[ \t]*(?:[A-Za-z_][\w.\[\]'\"]*\s*[-+*/]?=(?!=)|(?:def|class|import|return|const|let|var"
         r"|function|public|private)\b|from\s+\w+\s+import\b|print\(|console\.log|#include).*$"
         r"|^.*[;{}]\s*$",
         re.MULTILINE,
@@ -196,7 +196,7 @@ def _in_character() -> re.Pattern[str]:
         # "in the game industry", "in the games studio" are where someone works
         r"(?!\s+(?:industry|dev\w*|studio|company|business|sector|world|engine|design\w*))"
         # "*waves*", but not a bold heading such as "*Edit:*"
-        r"|^\s*\*(?![^*\n]*:\s*\*)[^*\n]+\*"
+        r"|^[ \t]*\*(?![^*\n]*:\s*\*)[^*\n]+\*"
         # the user does not offer the assistant help: "This is Dave from support, how can I help?"
         r"|\bhow\s+(?:can|may|might)\s+I\s+(?:help|assist)(?:\s+you)?\s*(?:today\s*)?\?",
         _I | re.MULTILINE,
@@ -216,7 +216,7 @@ def _fiction_request() -> re.Pattern[str]:
         r"|\bmock\s+(?:[\w-]+\s+){0,2}(?:call|interview|conversation|chat|session|meeting"
         r"|negotiation|trial|exam|dialogue|pitch)\b|\byou(?:'re|\s+are|\s+be|'ll\s+be|\s+will\s+be"
         r"|\s+play)\s+(?:an?|the|my)\s+[^.!?\n]{0,60}?\band\s+I(?:'m|\s+am|'ll\s+be|\s+will\s+be"
-        r"|\s+play)\b|\b(?:can|could|would|will)\s+you\s+act\s+as\b|^\W*act\s+as\b).*",
+        r"|\s+play)\b|\b(?:can|could|would|will)\s+you\s+act\s+as\b|^\W{0,10}act\s+as\b).*",
         _I | re.DOTALL,
     )
 

@@ -118,7 +118,8 @@ def _expertise_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
             *(
                 (
                     level,
-                    rf"(?:^|(?<=[.!?\n]))\W*(?:an?\s+)?{_BEGINNER_MODIFIERS}{word}(?:[-\s]level)?"
+                    r"(?:^|(?<=[.!?\n]))\W{0,10}(?:an?\s+)?"
+                    rf"{_BEGINNER_MODIFIERS}{word}(?:[-\s]level)?"
                     r"\s+(?:[\w+#.-]+\s+){0,3}?(?:here|speaker|user|dev|developer|programmer"
                     r"|coder)\b(?!\s*\?)",
                 )

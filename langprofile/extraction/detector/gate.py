@@ -88,10 +88,10 @@ def _gate_patterns() -> tuple[re.Pattern[str], ...]:
             r"|bakery|restaurant|cafe|café|agency|studio|firm|practice|clinic|salon|startup|brand"
             r"|farm|gym)\b",
             # "Nurse here, quick question", "Freelance photographer here", "Retired teacher, 68"
-            r"(?:^|[.!?]\s+)\W*(?:an?\s+)?(?:(?!(?:is|are|was|were|it|the|this|that|click|tap|what"
+            r"(?:^|[.!?]\s{1,10})\W{0,10}(?:an?\s+)?(?:(?!(?:is|are|was|were|it|the|this|that|click|tap|what"
             r"|how|why|where|who|stuck|new|not|still|just|I|I'm|im|you|we|they|he"
             r"|she)\b)[\w-]+\s+){1,3}here\b(?=\s*(?:[,.!:;\u2014\u2013-]|$))",
-            r"^\W*(?:retired|former|ex-\w+|freelance|self-employed|semi-retired)\s",
+            r"^\W{0,10}(?:retired|former|ex-\w+|freelance|self-employed|semi-retired)\s",
             r"\bmy\s+(?:\w+\s+)?(?:tools?|editor|ide|workflow|languages?|os|laptop\s+setup)\s+(?:is"
             r"|are)\b"
             r"|\b(?:is|are)\s+my\s+(?:whole\s+)?(?:life|jam|thing|bread\s+and\s+butter|specialty"
@@ -139,7 +139,7 @@ def _gate_patterns() -> tuple[re.Pattern[str], ...]:
             # --- names
             r"\bcalls?\s+me\b|\bgo\s+by\b|\baddress\s+me\b|\brefer\s+to\s+me\b|\bname(?:'s|\s+is)\b"
             r"|\bit's\s+(?-i:[A-Z])|\bhere\s*,\s*but\b",
-            r"^\W*(?-i:[A-Z][a-z]+)\s+is\s+fine\W*$",
+            r"^\W{0,10}(?-i:[A-Z][a-z]+)\s+is\s+fine\W{0,10}$",
             # --- languages
             rf"{lang}(?:'s|\s+is|\s+are)\s+(?:also\s+)?(?:my|fine|ok|okay)\b",
             rf"\b(?:answer|reply|respond|write|talk)\s+(?:to\s+me\s+)?in\s+{lang}",
@@ -190,10 +190,11 @@ def _said_in_passing() -> tuple[re.Pattern[str], ...]:
         for pattern in (
             # "staff sre, platform team at datadog", "Data scientist on the pricing team at X",
             # "Head of growth at a fintech", "3rd-year PhD in linguistics here"
-            rf"(?:^|[.!?]\s+|\n)\W*(?:hi|hey|hello|ok|okay|so)?[\s,!]*(?:an?\s+)?"
+            r"(?:^|[.!?]\s{1,10}|\n)[^\w\n]{0,10}(?:(?:hi|hey|hello|ok|okay|so)\b[\s,!]{0,5})?"
+            r"(?:an?\s+)?"
             rf"(?:[\w/&+-]+\s+){{0,3}}{role}\b\s*(?:[,(\u2014\u2013:-]|\b(?:at|on|in|for|here"
             r"|with|by\s+(?:day|trade)|myself|turned)\b)",
-            r"(?:^|[.!?]\s+|\n)\W*(?:\d+(?:st|nd|rd|th)-year\s+)?phd\b|\bhead\s+of\s+\w+",
+            r"(?:^|[.!?]\s{1,10}|\n)[^\w\n]{0,10}(?:\d+(?:st|nd|rd|th)-year\s+)?phd\b|\bhead\s+of\s+\w+",
             rf"\b(?:ex-|former\s+)[\w-]+|\b{role}\s+turned\b|\bturned\s+(?:an?\s+)?[\w-]+\s*$",
             # "twelve-odd years of Java behind me", "ten yrs nursing", "22 years driving trucks"
             rf"\b{_NUMBER}[\s-]+(?:years?|yrs|decades?)\s+(?:of|in|as|at|behind|doing|writing"

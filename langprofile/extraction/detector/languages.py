@@ -63,11 +63,11 @@ def _language_patterns() -> tuple[re.Pattern[str], ...]:
             r"\s+(?:(?:in|at)\s+)?(?:speaker\s+of\s+)?" + lang_list,
             r"\bI(?:'m|\s+am)\s+an?\s+(?:native\s+|fluent\s+)?(?P<langs>" + lang + r")\s+speaker\b",
             # "Native speaker of Polish here", "Spanish native speaker", at the start of a sentence
-            r"(?:^|(?<=[.!?\n]))\W*(?:an?\s+)?native\s+speaker\s+of\s+" + lang_list,
-            r"(?:^|(?<=[.!?\n]))\W*(?:an?\s+)?(?:(?:native|fluent|conversational|basic|beginner"
+            r"(?:^|(?<=[.!?\n]))\W{0,10}(?:an?\s+)?native\s+speaker\s+of\s+" + lang_list,
+            r"(?:^|(?<=[.!?\n]))\W{0,10}(?:an?\s+)?(?:(?:native|fluent|conversational|basic|beginner"
             r"|intermediate|advanced)(?:[-\s]level)?\s+)?(?P<langs>" + lang + r")\s+(?:native\s+)?"
             r"speaker\s+here\b",
-            r"(?:^|(?<=[.!?\n]))\W*(?:an?\s+)?(?P<langs>"
+            r"(?:^|(?<=[.!?\n]))\W{0,10}(?:an?\s+)?(?P<langs>"
             + lang
             + r")\s+native\s+(?:speaker\b|here\b)",
             # "hablo español y catalán", "falo português", "je parle français", "ich spreche

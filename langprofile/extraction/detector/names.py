@@ -218,7 +218,7 @@ def _name_patterns() -> tuple[_NamePattern, ...]:
         # "It's Tomás. Tomás Herrera." as the whole turn: the name, then the full name
         (
             re.compile(
-                r"(?i:^\W*(?:(?:oh|oops|sorry|yes|yeah|ok|okay|well)\W+)?(?:it's|it\s+is|I'm"
+                r"(?i:^\W{0,10}(?:(?:oh|oops|sorry|yes|yeah|ok|okay|well)\W+)?(?:it's|it\s+is|I'm"
                 r"|I\s+am)\s+)"
                 r"(?P<first>[^\W\d_][\w'-]*)\s*[.,!]\s*"
                 r"(?P<name>(?P=first)(?:[ \t]+[^\W\d_][\w'-]*){1,3})\s*[.!]?\s*$"

@@ -20,7 +20,7 @@ _ANSWERS: Final = r"(?:answers|replies|responses|explanations)"
 _I_LIKE: Final = (
     r"(?:I\s+(?:really\s+|much\s+|generally\s+|usually\s+|always\s+)?(?:like|prefer|love|want"
     r"|need|appreciate|enjoy)|I'd\s+(?:like|prefer|appreciate)|(?:I\s+)?would\s+(?:like|prefer"
-    r"|appreciate)|^\W*prefer)"
+    r"|appreciate)|^\W{0,10}prefer)"
 )
 # Also requests; only trusted next to a plural noun such as "answers", which makes them general.
 _LIKE: Final = rf"(?:{_I_LIKE}|give\s+me|stick\s+to|please|pls|plz)"

@@ -28,7 +28,7 @@ def _self_described() -> re.Pattern[str]:
         r"|\b(?:here|speaking)\s*[,.!:;\u2014-]"
         r"|\b(?:ugh+|argh+|sigh|again|every\s+(?:single\s+)?(?:time|day|week|month))\b"
         r"|\b(?:from\s+now\s+on|going\s+forward|in\s+general|as\s+a\s+rule|by\s+default)\b"
-        r"|^\W*(?:ex-|former|retired|freelance|senior|junior|lead|head\s+of|staff)\b",
+        r"|^\W{0,10}(?:ex-|former|retired|freelance|senior|junior|lead|head\s+of|staff)\b",
         re.IGNORECASE | re.MULTILINE,
     )
 
