@@ -174,3 +174,20 @@ def test_invisible_and_look_alike_characters_never_reach_the_block(hostile: str)
     assert all(ch.isprintable() or ch == "\n" for ch in body)
     assert "User Profile" not in body
     assert "\nSYSTEM:" not in body
+
+
+@pytest.mark.parametrize("template", ["You live in {value} ({country}).", "{0}", "{value.upper}"])
+def test_a_phrase_that_cannot_render_fails_when_the_store_adopts_the_schema(
+    template: str,
+) -> None:
+    from typing import Annotated
+
+    from langgraph.store.memory import InMemoryStore
+
+    from langprofile import Phrase, ProfileStore
+
+    class Place(BaseModel):
+        city: Annotated[str | None, Phrase(template)] = None
+
+    with pytest.raises(TypeError, match="Phrase of field 'city'"):
+        ProfileStore(InMemoryStore(), schema=Place)

@@ -180,10 +180,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args)
     except (CliError, ValueError, ImportError, OSError) as exc:
-        print(f"langprofile: error: {exc}", file=sys.stderr)
+        print(f"langprofile: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
     except Exception as exc:  # a store that cannot be reached: one line, never a traceback
-        print(f"langprofile: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        message = " ".join(str(exc).split())  # drivers' messages span lines: one line here
+        print(f"langprofile: error: {type(exc).__name__}: {message}", file=sys.stderr)
         return 2
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from string import Formatter
 from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel
@@ -23,6 +24,7 @@ __all__ = [
     "TemplateVerbalizer",
     "Verbalizer",
     "bound_paragraph",
+    "check_phrases",
     "ensure_verbalizer",
     "field_noun",
     "sentences",
@@ -112,6 +114,43 @@ def _rendered(value: Any) -> str:
     if isinstance(value, dict):
         return "; ".join(f"{str(k).replace('_', ' ')} {_rendered(v)}" for k, v in value.items())
     return _q(value)
+
+
+def check_phrases(schema: type[BaseModel]) -> None:
+    """Raise ``TypeError`` naming the field if a :class:`Phrase` of ``schema`` cannot render.
+
+    A template may use ``{value}`` and ``{a}``; a ``combined`` template also the other field's
+    name, which must be a field of the schema. Checked once, when a store adopts the schema,
+    so a typo fails there rather than on every write.
+    """
+    for name in schema.model_fields:
+        phrase = field_metadata(schema, name, Phrase)
+        if phrase is None:
+            continue
+        templates = [(phrase.template, {"value", "a"})] + [
+            (template, {"value", "a", other}) for other, template in (phrase.combined or {}).items()
+        ]
+        for other in phrase.combined or {}:
+            if other not in schema.model_fields:
+                raise TypeError(
+                    f"Phrase of field {name!r} combines with {other!r}, which is not a field of "
+                    f"{schema.__name__}"
+                )
+        for template, allowed in templates:
+            try:
+                used = {
+                    field for _, field, _, _ in Formatter().parse(template) if field is not None
+                }
+            except ValueError as exc:
+                raise TypeError(
+                    f"Phrase of field {name!r} is not a valid template: {exc}"
+                ) from None
+            wrong = sorted(used - allowed)
+            if wrong:
+                raise TypeError(
+                    f"Phrase of field {name!r} uses {', '.join('{' + w + '}' for w in wrong)}; "
+                    f"a template may use {', '.join('{' + a + '}' for a in sorted(allowed))}"
+                )
 
 
 def _words(schema: type[BaseModel], name: str, value: Any) -> str:

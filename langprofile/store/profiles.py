@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from langprofile.config import CAS_RETRIES, MAX_PARAGRAPH_WORDS
 from langprofile.errors import MissingStoreError
 from langprofile.pipeline.policy import Policy
-from langprofile.pipeline.verbalize import Verbalizer, ensure_verbalizer
+from langprofile.pipeline.verbalize import Verbalizer, check_phrases, ensure_verbalizer
 from langprofile.schema import ProfileRecord, Suggestion, UserProfile
 from langprofile.store import reads, writes
 from langprofile.store._adapters import Adapter, adapter_for
@@ -82,6 +82,7 @@ class ProfileStore(Generic[P]):
                 f"every field of a profile schema must be optional; {schema.__name__} requires "
                 f"{', '.join(required)} (give them a default such as None)"
             )
+        check_phrases(schema)
         if max_words < 1 or cas_retries < 1:
             raise ValueError("max_words and cas_retries must be positive")
         self._store = store

@@ -928,3 +928,42 @@ def test_numbers_of_a_custom_mapping_are_screened() -> None:
     out = screen({"notes": {"card": 4539148803436467, "topic": "tea"}})
     assert out.changes == {}
     assert out.discarded == {"notes": "secret:card_number"}
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("my password's hunter2", "secret:password"),
+        ("my pw is hunter2", "secret:password"),
+        ("the password for the wifi is tr0ub4dor", "secret:password"),
+        ("my ssn is 078.05.1120", "secret:ssn"),
+        ("ssn 078/05/1120", "secret:ssn"),
+        ("de89370400440532013000 is my iban", "secret:national_id"),
+        ("transfer to de89 3704 0044 0532 0130 00", "secret:national_id"),
+        ("Card:\n4556\n7375\n8689\n9111", "secret:card_number"),
+    ],
+)
+def test_secrets_in_other_spellings_are_found(text: str, reason: str) -> None:
+    assert find_sensitive(text) == reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my pw is long", "the password for my account is required", "years\n2019\n2020\n2021"],
+)
+def test_prose_about_secrets_is_not_a_secret(text: str) -> None:
+    assert find_sensitive(text) is None
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"score": 4556737586899111.0},
+        {"meta": {"a": "45567375", "b": "86899111"}},
+        {"meta": {"pw": "hunter22"}},
+    ],
+)
+def test_secrets_in_numbers_split_values_and_keys_are_dropped(changes: dict[str, Any]) -> None:
+    out = screen(changes)
+    assert out.changes == {}
+    assert set(out.discarded) == set(changes)

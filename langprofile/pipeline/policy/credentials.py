@@ -16,8 +16,10 @@ _PASSWORD = re.compile(
     r"""
     (?<![^\W_])(?P<kw>pass(?:word|wd|code|phrase|\ word)s?|pwd|pw|pin(?:\s+(?:code|number))?
           |passwort|kennwort|contrase[ñn]a|mot\s+de\s+passe|senha|wachtwoord|parola|пароль)\b
+    # "the password for the wifi is ...": what it is for, before the value
+    (?P<for>\s+(?:for|to|of|on)\s+(?:(?:my|the|our|your|this)\s+)?[\w.@-]+(?:\s+[\w.@-]+)?)?
     (?:
-        (?P<assign>\s*[:=])\s*
+        (?P<assign>\s*[:=]|'s)\s*
       | \s+(?:is|was|ist|es|est|é|è)\s+
             (?:now\s+|still\s+|just\s+|actually\s+|(?:set|changed|reset|updated)\s+to\s+)?
       | \s+(?:set|changed|reset|updated)\s+to\s+
@@ -62,8 +64,8 @@ def has_password(text: str) -> bool:
             if value.isdigit() and 3 <= len(value) <= 12:
                 return True
             continue
-        if keyword == "pw" and match["assign"] is None:
-            continue
+        if keyword == "pw" and match["assign"] is None and not any(ch.isdigit() for ch in value):
+            continue  # "pw is" with a word after it is prose; with digits it is a disclosure
         if match["bare"] is not None:
             # "password manager" names a tool; "password hunter2" discloses one.
             if len(value) >= 4 and any(ch.isdigit() for ch in value):

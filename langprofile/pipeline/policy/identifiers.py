@@ -55,7 +55,9 @@ DIGIT_GROUPS = re.compile(r"[0-9]+")
 # "4111 1111 1111 1111 123" (number and CVV) is still found.
 # Groups may be separated by spaces, dashes, dots, underscores or slashes ("4539.1488.0343.6467"),
 # and, when list items are screened together, by the ", " a list is verbalized with.
-_DIGIT_RUN = re.compile(r"(?<![^\W_])[0-9]+(?:(?:[ \t]{1,2}|[ \t]?[-._/,][ \t]?)[0-9]+)*(?![^\W_])")
+_DIGIT_RUN = re.compile(
+    r"(?<![^\W_])[0-9]+(?:(?:[ \t\r\n]{1,2}|[ \t]?[-._/,][ \t]?)[0-9]+)*(?![^\W_])"
+)
 CARD_MIN, _CARD_MAX = 13, 19
 
 
@@ -103,7 +105,7 @@ _SSN = re.compile(
 )
 _SSN_CONTEXT = re.compile(
     r"\b(?:ssn|social\s+(?:security|insurance)(?:\s+(?:number|no|num|\#))?|(?-i:SIN))\b"
-    r"\D{0,20}?(?<![0-9])[0-9]{3}[ -]?[0-9]{2}[ -]?[0-9]{4}(?![0-9])",
+    r"\D{0,20}?(?<![0-9])[0-9]{3}[ ./_-]?[0-9]{2}[ ./_-]?[0-9]{4}(?![0-9])",
     re.IGNORECASE,
 )
 _ID_CONTEXT = re.compile(
@@ -139,7 +141,8 @@ def _iban_lengths() -> Mapping[str, int]:
 
 
 def _has_iban(text: str) -> bool:
-    for match in _IBAN.finditer(text):
+    # Upper-cased first: an IBAN typed in lower case is the same number.
+    for match in _IBAN.finditer(text.upper()):
         country, check, rest = match.groups()
         length = _iban_lengths().get(country)
         compact = (country + check + rest.replace(" ", ""))[: length or 0]

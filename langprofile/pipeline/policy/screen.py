@@ -43,7 +43,10 @@ _KEY_KINDS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
             r"|id number|nhs number|aadhaa?r|account number|routing number)$"
         ),
     ),
-    (R_PASSWORD, re.compile(r"\b(?:pass ?words?|passwd|pwd|pass ?codes?|pass ?phrases?|pins?)$")),
+    (
+        R_PASSWORD,
+        re.compile(r"\b(?:pass ?words?|passwd|pwd|pw|pass ?codes?|pass ?phrases?|pins?)$"),
+    ),
     (
         R_API_KEY,
         re.compile(
@@ -79,6 +82,8 @@ def _check(value: Any, kind: str | None, policy: Policy) -> str | None:
     """The reason anything in an already bounded ``value`` is sensitive, or ``None``."""
     if isinstance(value, bool):
         return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < MAX_CHECKED_INT:
+        value = int(value)  # 4556737586899111.0 is the card number it spells
     if isinstance(value, int):
         # A card number fits in an int; ints too long for a card (or for ``str``) do not.
         value = str(value) if abs(value) < MAX_CHECKED_INT else None
@@ -94,16 +99,25 @@ def _check(value: Any, kind: str | None, policy: Policy) -> str | None:
             reason = kind
         return reason
     if isinstance(value, Mapping):
-        for key, item in value.items():
-            name = str(key)
-            reason = find_sensitive(name, policy) or _check(item, _key_kind(name), policy)
-            if reason is not None:
-                return reason
-    elif isinstance(value, list):
+        return _check_mapping(value, policy)
+    if isinstance(value, list):
         for item in value:
             reason = _check(item, kind, policy)
             if reason is not None:
                 return reason
+    return None
+
+
+def _check_mapping(value: Mapping[Any, Any], policy: Policy) -> str | None:
+    for key, item in value.items():
+        name = str(key)
+        reason = find_sensitive(name, policy) or _check(item, _key_kind(name), policy)
+        if reason is not None:
+            return reason
+    # Read together, as they would be said: a card number split across values.
+    parts = [str(v) for v in value.values() if isinstance(v, (str, int, float))]
+    if len(parts) > 1 and has_card(" ".join(parts)):
+        return R_CARD
     return None
 
 
