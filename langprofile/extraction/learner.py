@@ -136,8 +136,10 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         mode: ``"always"``, ``"agentic"`` or ``"manual"`` (see the module docstring).
         detector: the rule-based detector and gate; ``None`` for the default
             :class:`SignalDetector`. Pass ``use_detector=False`` to send every turn to the LLM.
-        debounce: seconds a user must be quiet before their pending work runs.
-        max_wait: the longest work waits under continuous activity.
+        debounce: seconds a user must be quiet before their pending work runs (default 20: a
+            conversation's turns are extracted together, once, when the user pauses; the
+            profile serves later threads, and this thread's model already sees the turns).
+        max_wait: the longest work waits under continuous activity (default 2 minutes).
         idle: the safety net. Turns the gate skipped but that talk about the user ("my ...",
             "I ...", in any of the detector's languages) are held; if no later turn fires the
             gate, they are extracted together ``idle`` seconds after the first of them.
@@ -159,8 +161,8 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         detector: SignalDetector | None = None,
         use_detector: bool = True,
         instructions: str | None = None,
-        debounce: float = 1.0,
-        max_wait: float = 10.0,
+        debounce: float = 20.0,
+        max_wait: float = 120.0,
         idle: float = 30.0,
         retry_for: float = 600.0,
         max_messages: int = 50,

@@ -130,6 +130,16 @@ def test_relevant_turns_reach_an_extraction_through_the_learner(
         assert debounced.calls_per_turn <= scoring.CALLS_TARGET
 
 
+def test_targets_hold_with_the_learners_real_timing(
+    scoring: ModuleType, conversations: list[Any]
+) -> None:
+    """Default debounce, max_wait and idle; turns 3-20 s apart; time scaled; no flush."""
+    timed = scoring.replay_timed(conversations)
+    assert timed.coverage >= scoring.COVERAGE_TARGET, timed.missed
+    if timed.user_turns >= 3 * len(conversations):
+        assert timed.calls_per_turn <= scoring.CALLS_TARGET
+
+
 def test_public_set_meets_every_target(scoring: ModuleType) -> None:
     import os
 
@@ -142,6 +152,6 @@ def test_public_set_meets_every_target(scoring: ModuleType) -> None:
     report = scoring.score(public, SignalDetector())
     assert report.extraction.precision >= scoring.PRECISION_TARGET
     assert scoring.firing(public, SignalDetector()).rate <= scoring.FIRING_TARGET
-    debounced = scoring.replay(public, debounced=True)
-    assert debounced.coverage >= scoring.COVERAGE_TARGET, debounced.missed
-    assert debounced.calls_per_turn <= scoring.CALLS_TARGET
+    for replayed in (scoring.replay(public, debounced=True), scoring.replay_timed(public)):
+        assert replayed.coverage >= scoring.COVERAGE_TARGET, replayed.missed
+        assert replayed.calls_per_turn <= scoring.CALLS_TARGET
