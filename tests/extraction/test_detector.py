@@ -671,3 +671,53 @@ def test_no_input_makes_the_rules_super_linear(detector: SignalDetector, text: s
     the GIL (and so every thread of the process) all along. Timings: benchmarks/."""
     found = detector.assess(text)
     assert found.facts == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "retracts", "facts"),
+    [
+        ("I don't speak German anymore.", {"languages": ["German"]}, {}),
+        ("Ich spreche kein Deutsch mehr", {"languages": ["German"]}, {}),
+        ("My German is gone, I've forgotten it all", {"languages": ["German"]}, {}),
+        ("Je n'habite plus à Berlin", {"timezone": "Europe/Berlin"}, {}),
+        ("Ich wohne nicht mehr in Berlin", {"timezone": "Europe/Berlin"}, {}),
+        ("I moved from Berlin to Tokyo", {"timezone": "Europe/Berlin"}, {"timezone": "Asia/Tokyo"}),
+        ("No need to keep answers short anymore", {"response_length": "concise"}, {}),
+        ("Actually, longer answers are fine now", {"response_length": "concise"}, {}),
+        ("You don't have to be brief anymore", {"response_length": "concise"}, {}),
+        ("Please don't call me Sam anymore, call me Samuel", {"preferred_name": "Sam"}, {}),
+    ],
+)
+def test_retractions_of_direct_fields(
+    detector: SignalDetector, text: str, retracts: dict[str, object], facts: dict[str, object]
+) -> None:
+    found = detector.assess(text)
+    assert found.retracts == retracts
+    assert {k: v for k, v in found.facts.items() if k != "preferred_name"} == facts
+    assert found.relevant
+
+
+def test_a_retraction_never_leaves_the_old_value_with_rules_only() -> None:
+    from langgraph.store.memory import InMemoryStore
+
+    from langprofile import ProfileLearner, ProfileStore
+
+    profiles = ProfileStore(InMemoryStore())
+    learner = ProfileLearner(profiles, mode="manual")
+    learner.learn(
+        "ann",
+        [("user", "I speak German and French. I live in Berlin. In general keep answers short.")],
+    )
+    record = profiles.get("ann")
+    assert (record.profile.languages, record.profile.timezone) == (
+        ["German", "French"],
+        "Europe/Berlin",
+    )
+    assert record.profile.response_length == "concise"
+    learner.learn("ann", [("user", "Ich spreche kein Deutsch mehr.")])
+    learner.learn("ann", [("user", "I moved from Berlin to Tokyo last month.")])
+    learner.learn("ann", [("user", "Longer answers are fine now.")])
+    record = profiles.get("ann")
+    assert record.profile.languages == ["French"]
+    assert record.profile.timezone == "Asia/Tokyo"
+    assert record.profile.response_length is None

@@ -38,7 +38,12 @@ def _languages() -> re.Pattern[str]:
     return re.compile(
         rf"\bI\s+{_NO_LONGER}\s*(?:speak|speaking|read|use|using)\s+(?:in\s+)?"
         rf"(?P<langs>{lang}(?:\s*(?:,|and|or)\s*{lang}){{0,4}}){_ANYMORE}"
-        rf"|\b(?:forget|scratch|drop|remove)\s+(?:the\s+)?(?P<langs2>{lang})\b",
+        rf"|\b(?:forget|scratch|drop|remove)\s+(?:the\s+)?(?P<langs2>{lang})\b"
+        # "ich spreche kein Deutsch mehr", "je ne parle plus français", "ya no hablo alemán"
+        rf"|\bich\s+spreche\s+(?:kein|nicht\s+mehr)\s+(?P<langs3>{lang})"
+        rf"|\bje\s+ne\s+parle\s+(?:plus|pas)\s+(?:le\s+|l')?(?P<langs4>{lang})"
+        rf"|\b(?:ya\s+)?no\s+hablo\s+(?P<langs5>{lang})"
+        rf"|\bmy\s+(?P<langs6>{lang})\s+is\s+(?:gone|lost|dead)\b",
         _I,
     )
 
@@ -59,9 +64,13 @@ def _places() -> re.Pattern[str]:
         rf"\bI\s+{_NO_LONGER}\s*(?:live|living|work|working|based)\s+(?:in\s+)?(?P<city>{city})"
         rf"|\b(?:not|no\s+longer)\s+(?:living\s+|based\s+)?in\s+(?P<city2>{city})"
         rf"\s+(?:any\s*more|now)\b"
-        rf"|\b(?:moved|relocated)\s+(?:away\s+)?from\s+(?P<city3>{city})"
+        rf"|\b(?:moved|relocated)\s+(?:away\s+)?(?P<from>from\s+(?P<city3>{city}))"
         rf"|\bleft\s+(?P<city4>{city})\b"
-        rf"|\bforget\s+(?:what\s+I\s+said\s+)?about\s+(?P<city5>{city})",
+        rf"|\bforget\s+(?:what\s+I\s+said\s+)?about\s+(?P<city5>{city})"
+        # "je n'habite plus à Berlin", "ich wohne nicht mehr in Berlin", "ya no vivo en Madrid"
+        rf"|\bje\s+n'habite\s+plus\s+(?:à|a)\s+(?P<city6>{city})"
+        rf"|\bich\s+wohne\s+nicht\s+mehr\s+in\s+(?P<city7>{city})"
+        rf"|\b(?:ya\s+)?no\s+vivo\s+en\s+(?P<city8>{city})",
         _I,
     )
 
@@ -73,7 +82,15 @@ def _length() -> re.Pattern[str]:
         r"\s+to)|no\s+longer\s+need\s+to)\s+keep(?:ing)?\s+(?:it|things|them|your\s+answers"
         r"|answers|replies|responses)\s+(?:so\s+|that\s+|as\s+)?(?P<short>short|brief|concise)"
         r"|\b(?:no\s+need\s+to|you\s+(?:can|may)\s+stop|(?:please\s+)?stop)\s+(?:being\s+so\s+|"
-        r"writing\s+)(?:so\s+)?(?P<long>long|detailed|verbose|thorough)",
+        r"writing\s+)(?:so\s+)?(?P<long>long|detailed|verbose|thorough)"
+        # "longer answers are fine now", "you don't have to be brief anymore", "forget what I
+        # said about short answers"
+        r"|\b(?P<short2>longer|long|detailed)\s+(?:answers|replies|responses)\s+are\s+(?:fine|ok"
+        r"|okay)\s+(?:now|again)\b"
+        r"|\byou\s+(?:don't|do\s+not)\s+(?:have|need)\s+to\s+be\s+(?:so\s+)?(?P<short3>brief"
+        r"|short|concise)\b"
+        r"|\bforget\s+(?:what\s+I\s+said\s+)?about\s+(?P<short4>short|brief|concise)\s+"
+        r"(?:answers|replies|responses)",
         _I,
     )
 
@@ -87,7 +104,7 @@ def retractions(text: str) -> tuple[Retracted, str]:
     """What ``text`` (cleaned) takes back, and ``text`` with those phrases masked."""
     found: Retracted = {}
     for match in list(_languages().finditer(text)):
-        names = match["langs"] or match["langs2"] or ""
+        names = next((g for g in match.groups() if g), "")
         langs = re.findall(language_fragment(), names, _I)
         table = languages()
         taken = [table.get(lang.lower(), lang) for lang in langs]
@@ -103,12 +120,15 @@ def retractions(text: str) -> tuple[Retracted, str]:
             text = _mask(text, match)
     zones = city_zones()
     for match in list(_places().finditer(text)):
-        city = next(g for g in match.groups() if g)
+        city = next(g for name, g in match.groupdict().items() if g and name.startswith("city"))
         zone = zones.get(fold(city))
         if zone is not None:
             found["timezone"] = zone
-            text = _mask(text, match)
+            # "I moved from Berlin to Tokyo": only "from Berlin" goes; the move still reads.
+            start = match.start("from") if match["from"] else match.start()
+            text = text[:start] + " " * (match.end() - start) + text[match.end() :]
     for match in list(_length().finditer(text)):
-        found["response_length"] = "concise" if match["short"] else "detailed"
+        short = match["short"] or match["short2"] or match["short3"] or match["short4"]
+        found["response_length"] = "concise" if short else "detailed"
         text = _mask(text, match)
     return found, text
