@@ -24,6 +24,7 @@ __all__ = [
     "FROM_RUN",
     "authenticated_user",
     "context_value",
+    "end_user_identity",
     "resolve_user_id",
     "run_thread",
     "run_user",
@@ -63,7 +64,7 @@ def _flag(context: Any, name: str) -> bool:
     return bool(value)
 
 
-def _identity(user: Any) -> str | None:
+def end_user_identity(user: Any) -> str | None:
     """The identity of a server's user object (attribute or key), if it is a real end user."""
     if user is None:
         return None
@@ -82,9 +83,9 @@ def _identity(user: Any) -> str | None:
 def authenticated_user(runtime: Any, config: Mapping[str, Any] | None) -> str | None:
     """The identity of the run's authenticated user on a LangGraph server, or ``None``."""
     server_info = getattr(runtime, "server_info", None)
-    found = _identity(getattr(server_info, "user", None))
+    found = end_user_identity(getattr(server_info, "user", None))
     if found is None and config:
-        found = _identity((config.get("configurable") or {}).get("langgraph_auth_user"))
+        found = end_user_identity((config.get("configurable") or {}).get("langgraph_auth_user"))
     return found
 
 

@@ -12,7 +12,13 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from langprofile.config import MAX_USER_ID_CHARS, MEMORIES_LEAF, PROFILE_LEAF, USERS_ROOT
+from langprofile.config import (
+    MAX_USER_ID_CHARS,
+    MEMORIES_LEAF,
+    PROFILE_LEAF,
+    THREADS_LEAF,
+    USERS_ROOT,
+)
 from langprofile.errors import InvalidUserIdError
 
 __all__ = [
@@ -20,6 +26,7 @@ __all__ = [
     "encode_user_id",
     "memories_namespace",
     "profile_namespace",
+    "threads_namespace",
     "user_namespace",
     "validate_user_id",
 ]
@@ -120,6 +127,11 @@ def profile_namespace(user_id: str) -> tuple[str, str, str]:
     except TypeError:
         validate_user_id(user_id)
         raise
+
+
+def threads_namespace(user_id: str) -> tuple[str, str, str]:
+    """``("users", <label>, "threads")``: the threads whose state holds the user's block."""
+    return (*user_namespace(user_id), THREADS_LEAF)
 
 
 def memories_namespace(user_id: str) -> tuple[str, str, str]:

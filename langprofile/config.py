@@ -8,6 +8,8 @@ from typing import Final
 USERS_ROOT: Final = "users"
 PROFILE_LEAF: Final = "profile"
 MEMORIES_LEAF: Final = "memories"
+#: Threads whose checkpoints hold the user's block (the injector node writes it into state).
+THREADS_LEAF: Final = "threads"
 PROFILE_KEY: Final = "profile"
 
 #: Longest accepted user id, in characters.

@@ -14,6 +14,9 @@ the block and a warning is logged; a missing user id is a ``MissingUserIdError``
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -21,16 +24,19 @@ from langchain_core.messages import AnyMessage, BaseMessage, RemoveMessage, Syst
 from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
 
-from langprofile._context import FROM_RUN, run_user
+from langprofile._context import FROM_RUN, run_thread, run_user
 from langprofile.config import READ_TIMEOUT_S
 from langprofile.store._ops import Flow, adrive, drive
 from langprofile.store.profiles import ProfileStore
 from langprofile.store.reads import DeadlineHandler, injection_flow
+from langprofile.store.writes import record_thread_flow
 
 if TYPE_CHECKING:
     from langprofile.middleware import ProfileMiddleware
 
 __all__ = ["BLOCK_MESSAGE_ID", "ProfileInjector"]
+
+logger = logging.getLogger("langprofile")
 
 #: The id of the injected system message, so each turn replaces it instead of adding another.
 BLOCK_MESSAGE_ID = "langprofile-user-profile"
@@ -43,6 +49,10 @@ def _messages(state: Any, key: str) -> Sequence[AnyMessage]:
 
 def _is_block(message: BaseMessage) -> bool:
     return message.id == BLOCK_MESSAGE_ID
+
+
+def _thread_not_recorded(exc: Exception) -> None:
+    logger.warning("could not record the thread of an injected block (%s)", type(exc).__name__)
 
 
 def last_human_text(messages: Sequence[BaseMessage]) -> str | None:
@@ -95,6 +105,8 @@ class ProfileInjector(Runnable[Any, dict[str, Any]]):
         self.read_timeout = read_timeout
         self.memories = memories
         self.memory_tokens = memory_tokens
+        self._recorded: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._recorded_lock = threading.Lock()
 
     @property
     def name(self) -> str:  # type: ignore[override]
@@ -178,15 +190,49 @@ class ProfileInjector(Runnable[Any, dict[str, Any]]):
     def invoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> dict[str, Any]:
-        """Run as a node: return the state update that puts the block first."""
-        return self._update(input, self.block_for(_messages(input, self.messages_key), config))
+        """Run as a node: return the state update that puts the block first.
+
+        The block then lives in the thread's state (its checkpoints): the first time a user's
+        block goes into a thread, the thread is recorded with the user's data, so that
+        ``ProfileStore.forget(user_id, checkpointer=...)`` can delete it.
+        """
+        user_id = run_user(config)
+        messages = _messages(input, self.messages_key)
+        block = "" if user_id is None else self.read(user_id, self._query(messages))
+        if block and (recording := self._new_thread(user_id, config)) is not None:
+            try:
+                drive(recording, self._handler())
+            except Exception as exc:  # the reply goes on; forget may then miss this thread
+                _thread_not_recorded(exc)
+        return self._update(input, block)
 
     async def ainvoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> dict[str, Any]:
         """Async twin of :meth:`invoke`."""
+        user_id = run_user(config)
         messages = _messages(input, self.messages_key)
-        return self._update(input, await self.ablock_for(messages, config))
+        block = "" if user_id is None else await self.aread(user_id, self._query(messages))
+        if block and (recording := self._new_thread(user_id, config)) is not None:
+            try:
+                await adrive(recording, self._handler())
+            except Exception as exc:
+                _thread_not_recorded(exc)
+        return self._update(input, block)
+
+    def _new_thread(self, user_id: str | None, config: RunnableConfig | None) -> Flow[None] | None:
+        """The flow recording this run's thread for the user, if not recorded yet."""
+        thread_id = run_thread(config)
+        if user_id is None or not thread_id:
+            return None
+        key = (user_id, thread_id)
+        with self._recorded_lock:
+            if key in self._recorded:
+                return None
+            self._recorded[key] = None
+            while len(self._recorded) > 100_000:
+                self._recorded.popitem(last=False)
+        return record_thread_flow(user_id, thread_id)
 
     # --- other shapes -------------------------------------------------------------------
     def as_pre_model_hook(self) -> Runnable[Any, dict[str, Any]]:

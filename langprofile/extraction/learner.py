@@ -419,22 +419,23 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         self._held.release(user_id)
         self._metrics.forget(user_id)
 
-    def forget(self, user_id: str) -> int:
+    def forget(self, user_id: str, *, checkpointer: Any = None) -> int:
         """Erase the user everywhere: pending learning, held messages, metrics, and the store.
 
         ``ProfileStore.forget`` alone also wins over learning in flight anywhere (the tombstone
         it leaves refuses what was seen before the erasure); this also drops what this learner
-        holds in memory at once. Returns the number of stored items removed.
+        holds in memory at once. ``checkpointer``: see :meth:`ProfileStore.forget`. Returns
+        the number of stored items removed.
         """
         user_id = validate_user_id(user_id)
         self._drop(user_id)
-        return self.profiles.forget(user_id)
+        return self.profiles.forget(user_id, checkpointer=checkpointer)
 
-    async def aforget(self, user_id: str) -> int:
+    async def aforget(self, user_id: str, *, checkpointer: Any = None) -> int:
         """Async twin of :meth:`forget`."""
         user_id = validate_user_id(user_id)
         await asyncio.to_thread(self._drop, user_id)
-        return await self.profiles.aforget(user_id)
+        return await self.profiles.aforget(user_id, checkpointer=checkpointer)
 
     def metrics(self, user_id: str | None = None) -> dict[str, Any]:
         """Counters for one user or in total: turns seen and skipped by the gate, direct fields,

@@ -15,6 +15,7 @@ Reads, listings and deletes use the public ``BaseStore`` API everywhere.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 import threading
 import weakref
@@ -35,6 +36,8 @@ from langprofile.store._ops import (
 )
 
 __all__ = ["Adapter", "adapter_for", "prefix_text"]
+
+logger = logging.getLogger("langprofile")
 
 
 def prefix_text(namespace: tuple[str, ...]) -> str:
@@ -252,4 +255,24 @@ def _new_adapter(store: BaseStore) -> Adapter:
 
             adapter: type[Adapter] = getattr(_sql, adapter_name)
             return adapter(store)
+    _warn_process_local(store)
     return Adapter(store)
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_process_local(store: BaseStore) -> None:
+    """Say once per store class that its compare-and-set only holds within this process."""
+    kind = f"{type(store).__module__}.{type(store).__qualname__}"
+    if kind in _WARNED:
+        return
+    _WARNED.add(kind)
+    logger.warning(
+        "langprofile does not know %s: profile writes to it are compare-and-set under a lock "
+        "of this process only, so two processes or replicas writing one profile can lose an "
+        'update. On a LangGraph server, set "store": {"path": "langprofile.server.store"} '
+        "in langgraph.json with LANGPROFILE_STORE_URI=postgresql://...; elsewhere, use "
+        "open_store() with a SQLite or PostgreSQL URL",
+        kind,
+    )

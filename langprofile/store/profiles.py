@@ -184,13 +184,21 @@ class ProfileStore(Generic[P]):
         """Async twin of :meth:`dismiss_suggestion`."""
         return await self._arun(writes.suggestion_flow(self, user_id, suggestion_id, accept=False))
 
-    def forget(self, user_id: str) -> int:
-        """Erase everything stored for the user; return how many items were removed."""
-        return self._run(writes.forget_flow(user_id))
+    def forget(self, user_id: str, *, checkpointer: Any = None) -> int:
+        """Erase everything stored for the user; return how many items were removed.
 
-    async def aforget(self, user_id: str) -> int:
+        Pass the graph's ``checkpointer`` when the graph injects with the ``ProfileInjector``
+        node: the node writes the block into the thread's state, so every checkpoint of those
+        threads holds it. They are then deleted, conversation included (it is the user's too);
+        without a checkpointer they are kept, and so is the block in them. The middleware and
+        ``pre_model_hook`` forms write nothing to state and need no checkpointer here. A
+        tombstone stays so that learning in flight anywhere cannot write the profile back.
+        """
+        return self._run(writes.forget_flow(user_id, checkpointer))
+
+    async def aforget(self, user_id: str, *, checkpointer: Any = None) -> int:
         """Async twin of :meth:`forget`."""
-        return await self._arun(writes.forget_flow(user_id))
+        return await self._arun(writes.forget_flow(user_id, checkpointer))
 
     def export(self, user_id: str) -> dict[str, Any]:
         """Everything stored for the user as JSON-serializable data."""

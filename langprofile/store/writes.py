@@ -29,7 +29,12 @@ from langprofile._codec import (
     tombstone,
     upgrade,
 )
-from langprofile._namespace import profile_namespace, user_namespace, validate_user_id
+from langprofile._namespace import (
+    profile_namespace,
+    threads_namespace,
+    user_namespace,
+    validate_user_id,
+)
 from langprofile.config import CAS_RETRIES, PROFILE_KEY
 from langprofile.errors import ConcurrentUpdateError, ProfileValidationError, StoreWriteError
 from langprofile.pipeline import provenance as guard
@@ -38,7 +43,17 @@ from langprofile.pipeline.policy import Policy, find_sensitive, screen
 from langprofile.pipeline.validate import unstorable, validate_changes
 from langprofile.pipeline.verbalize import bound_paragraph
 from langprofile.schema import AUTOMATED_SOURCES, SOURCES, ProfileRecord, Source, Suggestion
-from langprofile.store._ops import CompareAndPut, Delete, Flow, Read, Sleep, Verbalize, io, list_all
+from langprofile.store._ops import (
+    CompareAndPut,
+    Delete,
+    Flow,
+    PutMany,
+    Read,
+    Sleep,
+    Verbalize,
+    io,
+    list_all,
+)
 
 if TYPE_CHECKING:
     from langprofile.store.profiles import ProfileStore
@@ -49,6 +64,7 @@ __all__ = [
     "forget_flow",
     "get_flow",
     "paragraph_flow",
+    "record_thread_flow",
     "suggestion_flow",
     "suggestions_flow",
     "unpin_flow",
@@ -303,15 +319,43 @@ def suggestions_flow(profiles: ProfileStore[Any], user_id: str) -> Flow[list[Sug
     return [] if record is None else list(record.suggestions)
 
 
-def forget_flow(user_id: str) -> Flow[int]:
+@dataclass(frozen=True)
+class _DeleteThread:
+    """Delete every checkpoint of one thread from a checkpointer."""
+
+    checkpointer: Any
+    thread_id: str
+    writes = True
+
+    def run(self) -> None:
+        self.checkpointer.delete_thread(self.thread_id)
+
+    async def arun(self) -> None:
+        await self.checkpointer.adelete_thread(self.thread_id)
+
+
+def record_thread_flow(user_id: str, thread_id: str) -> Flow[None]:
+    """Remember that ``thread_id``'s state holds the user's block (for ``forget``)."""
+    item = (threads_namespace(user_id), thread_id, {"thread_id": thread_id})
+    yield from io(PutMany((item,)))
+
+
+def forget_flow(user_id: str, checkpointer: Any = None) -> Flow[int]:
     """Erase everything under the user's namespace prefix; return how many items held data.
 
-    The profile key keeps a tombstone (no data: when, and a version) so that learning still
-    in flight anywhere, in this process or another, cannot write back what it saw before.
+    With a ``checkpointer``, the threads whose state held the user's block (as the injector
+    node recorded them) are deleted from it first. The profile key keeps a tombstone (no data:
+    when, and a version) so that learning still in flight anywhere, in this process or another,
+    cannot write back what it saw before.
     """
     user_id = validate_user_id(user_id)
     namespace = profile_namespace(user_id)
     items = yield from list_all(user_namespace(user_id))
+    if checkpointer is not None:
+        threads = threads_namespace(user_id)
+        for item in items:
+            if tuple(item.namespace) == threads:
+                yield from io(_DeleteThread(checkpointer, item.key))
     targets = tuple(
         (tuple(item.namespace), item.key)
         for item in items
