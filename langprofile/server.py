@@ -7,6 +7,8 @@
   worker and replica.
 - :func:`restrict_store`: the body of a ``@auth.on.store()`` handler, so a token reaches only its
   own user's namespaces through the server's store API.
+- :func:`learner_graph`: the graph that learns on the server's own run queue, for
+  ``ProfileLearner(..., executor="server")``; register it as ``profile_learner``.
 
 Like the CLI, this is an edge of the library: it is the one module besides the CLI that reads
 the environment.
@@ -14,20 +16,30 @@ the environment.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
+from langchain_core.messages import AnyMessage, RemoveMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.graph import START, StateGraph
+from langgraph.graph.message import REMOVE_ALL_MESSAGES, add_messages
 from langgraph.store.base import BaseStore
+from pydantic import BaseModel
+from typing_extensions import TypedDict
 
-from langprofile._context import end_user_identity
+from langprofile._context import end_user_identity, run_user
 from langprofile._namespace import encode_user_id
 from langprofile.config import USERS_ROOT
 from langprofile.errors import LangProfileError, MissingStoreError
+from langprofile.pipeline.policy import Policy
+from langprofile.schema import UserProfile
 from langprofile.store.backends import aopen_store
+from langprofile.store.profiles import ProfileStore
 
-__all__ = ["STORE_URI_ENV", "restrict_store", "store"]
+__all__ = ["STORE_URI_ENV", "learner_graph", "restrict_store", "store"]
 
 #: The environment variable :func:`store` reads the store's URL from.
 STORE_URI_ENV: Final = "LANGPROFILE_STORE_URI"
@@ -92,3 +104,48 @@ def restrict_store(ctx: Any, value: Mapping[str, Any]) -> None:
         return
     if not isinstance(namespace, (tuple, list)) or tuple(namespace[: len(own)]) != own:
         raise _forbidden("a user may only reach their own profile and memories")
+
+
+class LearnerState(TypedDict):
+    """The learner graph's state: the turns handed to one run (cleared once learned)."""
+
+    messages: Annotated[list[AnyMessage], add_messages]
+
+
+def learner_graph(
+    model: Any = None,
+    *,
+    schema: type[BaseModel] = UserProfile,
+    policy: Policy | None = None,
+    memories: Any = None,
+) -> Any:
+    """The learner graph for ``executor="server"``: register it in ``langgraph.json``.
+
+    ``"graphs": {"profile_learner": "./graph.py:learner"}`` with ``learner =
+    learner_graph(model=...)``. Each of its runs receives a user's new turns (queued by the
+    chat graph's ``ProfileLearner(..., executor="server")`` on the user's own thread) and learns
+    from them with the same rules, policy and writer as in-process learning, on the server's
+    store: the turns are extracted if the gate fires or one of them talks about the user. Use
+    the same ``schema`` and ``policy`` as the chat graph's ``ProfileStore``.
+    """
+    from langprofile.extraction.learner import ProfileLearner
+
+    learner = ProfileLearner(
+        ProfileStore(None, schema=schema, policy=policy), model, mode="manual", memories=memories
+    )
+
+    async def learn(state: LearnerState, config: RunnableConfig) -> dict[str, Any]:
+        user_id = run_user(config)
+        messages = list(state["messages"])
+        if user_id is None or not messages:
+            return {}
+        # On a worker thread: the rules and langmem are CPU work (and read their tables from
+        # disk the first time), which must not hold the server's event loop.
+        await asyncio.to_thread(learner.learn, user_id, messages, held=True)
+        # The turns are learned: the thread keeps no copy of them.
+        return {"messages": [RemoveMessage(id=REMOVE_ALL_MESSAGES)]}
+
+    builder: Any = StateGraph(LearnerState)
+    builder.add_node("learn", learn)
+    builder.add_edge(START, "learn")
+    return builder.compile(name="profile_learner")

@@ -126,3 +126,14 @@ def test_testing_surface() -> None:
     assert langprofile.testing.__all__ == sorted(langprofile.testing.__all__)
     for name in langprofile.testing.__all__:
         assert getattr(langprofile.testing, name) is not None
+
+
+def test_server_surface() -> None:
+    import langprofile.server
+
+    assert langprofile.server.__all__ == [
+        "STORE_URI_ENV",
+        "learner_graph",
+        "restrict_store",
+        "store",
+    ]

@@ -1,113 +1,118 @@
-"""The Studio example under a real ``langgraph dev`` server: learn in one run, inject in the next.
+"""The deployment example under a real ``langgraph dev``: auth, langprofile's store, the learner
+graph on the server's queue.
 
-The server gives the graph its own store; ``ProfileStore(None)`` must find it on the reply path
-and in the background learner alike.
+The server runs ``examples/studio`` as shipped (its store is SQLite through
+``langprofile.server.store``); requests carry the example's bearer tokens.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from langprofile._namespace import encode_user_id
+from langprofile.extraction._server_runs import learner_thread_id
+
 ROOT = Path(__file__).resolve().parents[1]
+ALICE, BOB = "alice@example.com", "bob@example.com"
+TOKENS = {ALICE: "alice-token", BOB: "bob-token"}
+EXTRACTOR_SECONDS = 3.0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _post(url: str, body: dict[str, Any]) -> Any:
-    request = urllib.request.Request(  # noqa: S310 - a loopback server this test started
-        url, data=json.dumps(body).encode(), headers={"content-type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-        return json.loads(response.read())
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    project = tmp_path / "studio"
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, dev_server: Any) -> str:
+    tmp = tmp_path_factory.mktemp("studio")
+    project = tmp / "studio"
     shutil.copytree(ROOT / "examples" / "studio", project)
     config = json.loads((project / "langgraph.json").read_text())
     config["dependencies"] = [str(ROOT)]
     (project / "langgraph.json").write_text(json.dumps(config))
-    port = _free_port()
-    cli = Path(sys.executable).parent / "langgraph"
-    env = {
-        **os.environ,
-        "LANGGRAPH_NO_VERSION_CHECK": "true",
-        "LANGSMITH_TRACING": "false",
-        "OPENAI_API_KEY": "",
-    }
-    log = tmp_path / "server.log"
-    command = [str(cli), "dev", "--host", "127.0.0.1", "--port", str(port), "--no-browser"]
-    with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - the installed CLI, on a loopback port
-            [*command, "--no-reload"],
-            cwd=project,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/ok", timeout=2):  # noqa: S310
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    output = log.read_text(errors="replace")
-                    pytest.fail(f"langgraph dev did not start:\n{output[-3000:]}")
-                time.sleep(0.5)
-        yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    env = {"OPENAI_API_KEY": "", "EXAMPLE_EXTRACTOR_LATENCY": str(EXTRACTOR_SECONDS)}
+    return str(dev_server(project, env, tmp / "server.log"))
 
 
-def _run(base: str, text: str, **context: Any) -> list[dict[str, Any]]:
+Call = Callable[..., tuple[int, Any]]
+
+
+@pytest.fixture(scope="module")
+def api(server: str, http: Call) -> Call:
+    """``status, body = api(method, path, body=None, user=ALICE)``: one call as that user."""
+
+    def call(method: str, path: str, body: Any = None, *, user: str | None = ALICE) -> Any:
+        return http(server, method, path, body, token=None if user is None else TOKENS[user])
+
+    return call
+
+
+def _chat(api: Call, text: str, *, user: str = ALICE, **context: Any) -> tuple[int, Any]:
     body = {
         "assistant_id": "profiled_chat",
         "input": {"messages": [{"role": "user", "content": text}]},
         "context": context,
     }
-    return list(_post(f"{base}/runs/wait", body)["messages"])
+    return api("POST", "/runs/wait", body, user=user)
 
 
-def test_learns_in_one_run_and_injects_in_the_next(server: str) -> None:
-    first = _run(server, "Hi, I'm Alice Chen. Call me Ali. I live in Lisbon.", user_id="a@x.io")
-    assert "don't know you yet" in first[-1]["content"]
-    deadline = time.monotonic() + 20  # learning happens in the background
+def test_learns_on_the_servers_queue_and_injects_for_the_token_user(api: Call) -> None:
+    started = time.monotonic()
+    status, state = _chat(api, "Hi, I'm Alice Chen. Call me Ali. I live in Lisbon.")
+    took = time.monotonic() - started
+    assert status == 200, state
+    assert "don't know you yet" in state["messages"][-1]["content"]
+    # The chat turn did not wait for the extractor (it takes EXTRACTOR_SECONDS per call).
+    assert took < EXTRACTOR_SECONDS, took
+    deadline = time.monotonic() + 60
     while True:
-        reply = _run(server, "What should I cook tonight?", user_id="a@x.io")
-        if "I know you" in reply[-1]["content"] or time.monotonic() > deadline:
+        status, state = _chat(api, "What should I cook tonight?")
+        if "I know you" in state["messages"][-1]["content"] or time.monotonic() > deadline:
             break
-        time.sleep(0.5)
-    assert reply[0]["content"].startswith("<User Profile>")
-    assert "Alice Chen" in reply[0]["content"]
-    assert "Europe/Lisbon" in reply[-1]["content"]
-    # another user, and an incognito run of the same user, see nothing
-    assert "don't know you yet" in _run(server, "hi", user_id="b@x.io")[-1]["content"]
-    incognito = _run(server, "hi", user_id="a@x.io", incognito=True)
-    assert "don't know you yet" in incognito[-1]["content"]
+        time.sleep(1)
+    assert state["messages"][0]["content"].startswith("<User Profile>")
+    assert "Alice Chen" in state["messages"][0]["content"]
+    # Learning ran as profile_learner runs on alice's own learner thread.
+    status, runs = api("GET", f"/threads/{learner_thread_id(ALICE)}/runs")
+    assert status == 200, runs
+    assert runs, "no learner run on alice's thread"
+    assert all(run["status"] in ("success", "pending", "running") for run in runs)
+    # Bob (another token) and an incognito run of alice see nothing.
+    status, state = _chat(api, "hi", user=BOB)
+    assert "don't know you yet" in state["messages"][-1]["content"]
+    status, state = _chat(api, "hi", incognito=True)
+    assert "don't know you yet" in state["messages"][-1]["content"]
+
+
+def test_a_run_naming_another_user_is_refused(api: Call) -> None:
+    status, body = _chat(api, "I'm Eve and I speak Klingon.", user_id=BOB)
+    assert status >= 400 or "UserIdMismatchError" in json.dumps(body), body
+    assert "UserIdMismatchError" in json.dumps(body)
+    # bob's data is untouched: nothing under his namespace.
+    status, found = api(
+        "POST",
+        "/store/items/search",
+        {"namespace_prefix": ["users", encode_user_id(BOB)]},
+        user=BOB,
+    )
+    assert status == 200, found
+    assert "Klingon" not in json.dumps(found)
+
+
+def test_the_store_api_reaches_only_the_tokens_own_namespace(api: Call) -> None:
+    own = ["users", encode_user_id(ALICE)]
+    other = ["users", encode_user_id(BOB)]
+    status, _ = api("POST", "/store/items/search", {"namespace_prefix": own})
+    assert status == 200
+    status, _ = api("POST", "/store/items/search", {"namespace_prefix": other})
+    assert status == 403
+    status, _ = api("POST", "/store/items/search", {"namespace_prefix": ["users"]})
+    assert status == 403
+    item = {"namespace": [*other, "profile"], "key": "profile", "value": {"kind": "x"}}
+    status, _ = api("PUT", "/store/items", item)
+    assert status == 403
+    status, _ = api("POST", "/store/items/search", {"namespace_prefix": own}, user=None)
+    assert status in (401, 403)

@@ -1,11 +1,17 @@
-"""A graph for LangGraph Studio (``langgraph dev``): profiles on the platform's store.
+"""A deployment of langprofile on a LangGraph server: ``cd examples/studio && langgraph dev``.
 
-``ProfileStore(None)`` uses whatever store the server gives the graph, so nothing here names a
-backend. Run it from this folder (``langgraph dev``); in Studio, pass the user id as the run's
-context (``{"user_id": "alice@example.com"}``) or as ``configurable.user_id``.
+- ``profiled_chat`` injects the user's profile before the model and hands each turn to the
+  server's run queue for learning (``executor="server"``);
+- ``profile_learner`` learns from those turns, one run at a time per user, on the user's own
+  thread (visible in Studio);
+- the store is langprofile's (``langgraph.json``: ``langprofile.server.store`` with
+  ``LANGPROFILE_STORE_URI``), so writes are compare-and-set across every worker and replica;
+- ``auth.py`` authenticates a bearer token per user: the run's user is the token's user.
 
-The chat model is an offline stand-in that reports whether it received a profile block; set
-``OPENAI_API_KEY`` to answer with ``gpt-4.1-mini`` and to extract with it as well.
+Offline the chat model is a stand-in that reports whether it received a profile block, and
+learning uses the rule-based detector only; with ``OPENAI_API_KEY`` set, ``gpt-4.1-mini``
+answers and extracts. ``EXAMPLE_EXTRACTOR_LATENCY`` (seconds) adds a scripted extractor that
+takes that long, to watch learning run apart from the chat turn.
 """
 
 from __future__ import annotations
@@ -19,11 +25,13 @@ from langgraph.graph import START, MessagesState, StateGraph
 from typing_extensions import TypedDict
 
 from langprofile import BLOCK_MESSAGE_ID, ProfileInjector, ProfileLearner, ProfileStore
-from langprofile.testing import ScriptedChatModel
+from langprofile.server import learner_graph
+from langprofile.testing import ScriptedChatModel, patch_step
 
 
 class Context(TypedDict, total=False):
-    """Who the run is for; ``incognito`` runs are neither personalized nor learned from."""
+    """Who the run is for (on an authenticated server: the token's user); ``incognito`` runs
+    are neither personalized nor learned from."""
 
     user_id: str
     incognito: bool
@@ -36,18 +44,27 @@ def _stand_in(messages: list[BaseMessage]) -> AIMessage:
     return AIMessage("[offline stand-in] I don't know you yet.")
 
 
+def _no_change(messages: list[BaseMessage]) -> AIMessage:
+    # A scripted extractor with nothing to add; the rules have learned what they can.
+    if any("<instance id=" in str(m.content) for m in messages):
+        return patch_step()(messages)
+    return AIMessage("", tool_calls=[{"name": "UserProfile", "args": {}, "id": "none"}])
+
+
 def _models() -> tuple[BaseChatModel, BaseChatModel | None]:
     if os.environ.get("OPENAI_API_KEY"):
         from langchain_openai import ChatOpenAI
 
         model = ChatOpenAI(model="gpt-4.1-mini")
         return model, model
-    return ScriptedChatModel(script=[_stand_in], cycle=True), None
+    latency = float(os.environ.get("EXAMPLE_EXTRACTOR_LATENCY") or 0)
+    extractor = ScriptedChatModel(script=[_no_change], cycle=True, latency=latency)
+    return ScriptedChatModel(script=[_stand_in], cycle=True), extractor if latency else None
 
 
-profiles: ProfileStore[Any] = ProfileStore(None)
 chat, extractor = _models()
-learner = ProfileLearner(profiles, extractor, debounce=0.5)
+profiles: ProfileStore[Any] = ProfileStore(None)  # the server's store
+learn_on_server = ProfileLearner(profiles, executor="server", debounce=1)
 
 
 async def call_model(state: MessagesState) -> dict[str, Any]:
@@ -57,8 +74,10 @@ async def call_model(state: MessagesState) -> dict[str, Any]:
 builder = StateGraph(MessagesState, context_schema=Context)
 builder.add_node("profile", ProfileInjector(profiles))
 builder.add_node("model", call_model)
-builder.add_node("learn", learner)
+builder.add_node("learn", learn_on_server)
 builder.add_edge(START, "profile")
 builder.add_edge("profile", "model")
 builder.add_edge("model", "learn")
 graph = builder.compile()
+
+learner = learner_graph(model=extractor)

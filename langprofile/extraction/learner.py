@@ -35,6 +35,7 @@ from langprofile._codec import now_utc
 from langprofile._context import run_thread, run_user
 from langprofile._namespace import validate_user_id
 from langprofile.errors import LangProfileError
+from langprofile.extraction import _server_runs as server_runs
 from langprofile.extraction._held import HeldTurns
 from langprofile.extraction._scheduler import Scheduler
 from langprofile.extraction._threads import ThreadCursors
@@ -150,6 +151,12 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         exit_timeout: at interpreter exit, how long to wait for pending work.
         memories: a :class:`~langprofile.MemoryCollection` to also learn free-form memories
             into, in the same background run, for turns the gate lets through.
+        executor: where background learning runs. ``"thread"`` (default): daemon threads of
+            this process. ``"server"``: on a LangGraph server, each user's new turns become a
+            run of the learner graph registered as ``learner_graph_id`` (see
+            :func:`langprofile.server.learner_graph`), on a thread of the user's own, queued
+            ``debounce`` seconds later and run one after another: durable, and shared by
+            every worker and replica.
     """
 
     def __init__(
@@ -169,6 +176,8 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         messages_key: str = "messages",
         exit_timeout: float = 5.0,
         memories: MemoryCollection | None = None,
+        executor: Literal["thread", "server"] = "thread",
+        learner_graph_id: str = "profile_learner",
     ) -> None:
         if mode not in _MODES:
             raise ValueError(
@@ -177,10 +186,14 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
             )
         if not isinstance(profiles, ProfileStore):
             raise TypeError(f"ProfileLearner needs a ProfileStore, got {type(profiles).__name__}")
+        if executor not in ("thread", "server"):
+            raise ValueError(f"executor must be 'thread' or 'server', got {executor!r}")
         if debounce < 0 or max_wait < debounce or idle < 0:
             raise ValueError("need 0 <= debounce <= max_wait and idle >= 0")
         self.profiles = profiles
         self.mode: Mode = mode
+        self.executor = executor
+        self.learner_graph_id = learner_graph_id
         self.detector = (detector or SignalDetector()) if use_detector else None
         # Recognizer -> the schema field it fills: a schema without such fields gets none.
         self._direct = recognized_fields(profiles.schema)
@@ -197,6 +210,7 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
         self.messages_key = messages_key
         self._threads = ThreadCursors()
         self.idle = idle
+        self.debounce = debounce
         self._held = HeldTurns(max_messages=max_messages)
         self._scheduler: Scheduler[_Work] = Scheduler(
             run=self._run_work,
@@ -271,15 +285,35 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
     ) -> dict[str, Any]:
         """Run as a node: schedule learning from this turn in the background; no state update."""
         found = self._turn(input, config)
-        if found is not None:
+        if found is None:
+            return {}
+        if self.executor == "server":
+            try:
+                server_runs.submit(
+                    self.learner_graph_id, found[0], found[1].fresh, after_seconds=self.debounce
+                )
+            except Exception as exc:
+                server_runs.report(found[0], exc)
+        else:
             self._scheduler.submit(*found)
         return {}
 
     async def ainvoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> dict[str, Any]:
-        """Async twin of :meth:`invoke`: the node does no I/O, the work runs on a worker thread."""
-        return self.invoke(input, config, **kwargs)
+        """Async twin of :meth:`invoke`: no I/O here; the work runs on a worker thread, or is
+        handed to the server's queue."""
+        if self.executor != "server":
+            return self.invoke(input, config, **kwargs)
+        found = self._turn(input, config)
+        if found is not None:
+            try:
+                await server_runs.asubmit(
+                    self.learner_graph_id, found[0], found[1].fresh, after_seconds=self.debounce
+                )
+            except Exception as exc:
+                server_runs.report(found[0], exc)
+        return {}
 
     # --- the background work ---------------------------------------------------------------
     def _merge(self, old: _Work, new: _Work) -> _Work:
@@ -377,26 +411,29 @@ class ProfileLearner(Runnable[Any, dict[str, Any]]):
 
     # --- public API -------------------------------------------------------------------------
     def learn(
-        self, user_id: str, messages: Sequence[MessageLikeRepresentation]
+        self, user_id: str, messages: Sequence[MessageLikeRepresentation], *, held: bool = False
     ) -> ExtractionResult | None:
         """Learn from ``messages`` now, in the caller's thread (``manual`` mode's entry point).
 
         ``messages`` are messages or anything ``convert_to_messages`` accepts (tuples, dicts,
-        strings); all of them are taken as ``user_id``'s conversation. Returns the LLM
+        strings); all of them are taken as ``user_id``'s conversation. With ``held``, they are
+        turns the safety net is due for: extracted if the gate fires or any of them talks
+        about the user (the learner graph of a server runs them so). Returns the LLM
         extraction's result, or ``None`` when the gate found nothing relevant (or there is no
         model). Raises ``InvalidUserIdError`` for a bad user id; never for bad model output.
         """
-        return self._run_work(validate_user_id(user_id), self._work(messages), background=False)
+        work = self._work(messages, held)
+        return self._run_work(validate_user_id(user_id), work, background=False)
 
     async def alearn(
-        self, user_id: str, messages: Sequence[MessageLikeRepresentation]
+        self, user_id: str, messages: Sequence[MessageLikeRepresentation], *, held: bool = False
     ) -> ExtractionResult | None:
         """Async twin of :meth:`learn`."""
         user_id = validate_user_id(user_id)
-        return await self._arun_work(user_id, self._work(messages), background=False)
+        return await self._arun_work(user_id, self._work(messages, held), background=False)
 
-    def _work(self, messages: Sequence[MessageLikeRepresentation]) -> _Work:
-        return _Work(convert_to_messages(messages), observed=now_utc())
+    def _work(self, messages: Sequence[MessageLikeRepresentation], held: bool) -> _Work:
+        return _Work(convert_to_messages(messages), observed=now_utc(), net=held)
 
     def flush(self, timeout: float | None = None) -> bool:
         """Run all pending background work now and wait for it (tests, shutdown).
