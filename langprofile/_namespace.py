@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from functools import lru_cache
+from typing import Final
 
 from langprofile.config import (
     MAX_USER_ID_CHARS,
@@ -24,6 +26,7 @@ from langprofile.errors import InvalidUserIdError
 __all__ = [
     "decode_label",
     "encode_user_id",
+    "learner_thread_id",
     "memories_namespace",
     "profile_namespace",
     "threads_namespace",
@@ -137,3 +140,11 @@ def threads_namespace(user_id: str) -> tuple[str, str, str]:
 def memories_namespace(user_id: str) -> tuple[str, str, str]:
     """``("users", <label>, "memories")``: the free-form memory collection."""
     return _cached(user_id)[2]
+
+
+_LEARNER_THREADS: Final = uuid.UUID("5a0c1e2f-6b1d-4c55-9a43-7d1c0f2b8e61")
+
+
+def learner_thread_id(user_id: str) -> str:
+    """The id of the user's learner thread on a LangGraph server, the same in every worker."""
+    return str(uuid.uuid5(_LEARNER_THREADS, f"langprofile-learner:{user_id}"))

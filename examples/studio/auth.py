@@ -3,7 +3,8 @@
 A stand-in for your identity provider: tokens come from ``$DEMO_TOKENS`` (``token=user,...``),
 by default ``alice-token`` for alice@example.com and ``bob-token`` for bob@example.com. The
 authenticated identity is the user id every langprofile node uses; a run naming another
-``user_id`` is refused.
+``user_id`` is refused. Each user reaches only their own threads (whose checkpoints hold the
+profile block) and their own store namespaces.
 """
 
 from __future__ import annotations
@@ -30,6 +31,16 @@ async def authenticate(authorization: str | None) -> str:
     if user is None:
         raise Auth.exceptions.HTTPException(status_code=401, detail="unknown token")
     return user
+
+
+@auth.on.threads()
+async def own_threads_only(ctx: Auth.types.AuthContext, value: Any) -> dict[str, str]:
+    # A thread's checkpoints hold the profile block the node injected: its owner only.
+    owner = {"owner": ctx.user.identity}
+    metadata = value.setdefault("metadata", {}) if isinstance(value, dict) else {}
+    if isinstance(metadata, dict):
+        metadata.update(owner)
+    return owner
 
 
 @auth.on.store()

@@ -11,24 +11,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import uuid
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Any
 
 from langchain_core.messages import BaseMessage
 
+from langprofile._namespace import learner_thread_id
 from langprofile.pipeline.bounds import shown
 
 __all__ = ["asubmit", "learner_thread_id", "submit"]
 
 logger = logging.getLogger("langprofile")
-
-_NAMESPACE: Final = uuid.UUID("5a0c1e2f-6b1d-4c55-9a43-7d1c0f2b8e61")
-
-
-def learner_thread_id(user_id: str) -> str:
-    """The id of the user's learner thread: the same in every worker and replica."""
-    return str(uuid.uuid5(_NAMESPACE, f"langprofile-learner:{user_id}"))
 
 
 async def asubmit(
@@ -43,6 +36,10 @@ async def asubmit(
         graph_id,
         input={"messages": [message.model_dump() for message in messages]},
         context={"user_id": user_id},
+        # Thread metadata when the run creates the thread: "owner" is the key of LangGraph's
+        # resource-authorization guide, so an owner-filtered @auth.on.threads handler shows
+        # each user their own learner thread (and no one else's).
+        metadata={"owner": user_id, "langprofile": "learner"},
         multitask_strategy="enqueue",
         if_not_exists="create",
         after_seconds=max(0, round(after_seconds)),

@@ -189,8 +189,11 @@ class ProfileStore(Generic[P]):
 
         Pass the graph's ``checkpointer`` when the graph injects with the ``ProfileInjector``
         node: the node writes the block into the thread's state, so every checkpoint of those
-        threads holds it. They are then deleted, conversation included (it is the user's too);
-        without a checkpointer they are kept, and so is the block in them. The middleware and
+        threads holds it. They are then deleted, conversation included (it is the user's too),
+        and so is the user's learner thread of ``executor="server"``; without a checkpointer
+        they are kept, and so is the block in them. On a LangGraph server, pass a
+        ``langgraph_sdk`` client (``get_client()`` in the server) instead: the server deletes
+        the threads and their checkpoints. The middleware and
         ``pre_model_hook`` forms write nothing to state and need no checkpointer here. A
         tombstone stays so that learning in flight anywhere cannot write the profile back.
         """

@@ -30,6 +30,7 @@ from langprofile._codec import (
     upgrade,
 )
 from langprofile._namespace import (
+    learner_thread_id,
     profile_namespace,
     threads_namespace,
     user_namespace,
@@ -54,6 +55,7 @@ from langprofile.store._ops import (
     io,
     list_all,
 )
+from langprofile.store._thread_deletion import adelete_thread, check_deleter, delete_thread
 
 if TYPE_CHECKING:
     from langprofile.store.profiles import ProfileStore
@@ -321,17 +323,17 @@ def suggestions_flow(profiles: ProfileStore[Any], user_id: str) -> Flow[list[Sug
 
 @dataclass(frozen=True)
 class _DeleteThread:
-    """Delete every checkpoint of one thread from a checkpointer."""
+    """Delete every checkpoint of one thread (a checkpointer, or a LangGraph server's API)."""
 
     checkpointer: Any
     thread_id: str
     writes = True
 
     def run(self) -> None:
-        self.checkpointer.delete_thread(self.thread_id)
+        delete_thread(self.checkpointer, self.thread_id)
 
     async def arun(self) -> None:
-        await self.checkpointer.adelete_thread(self.thread_id)
+        await adelete_thread(self.checkpointer, self.thread_id)
 
 
 def record_thread_flow(user_id: str, thread_id: str) -> Flow[None]:
@@ -343,12 +345,16 @@ def record_thread_flow(user_id: str, thread_id: str) -> Flow[None]:
 def forget_flow(user_id: str, checkpointer: Any = None) -> Flow[int]:
     """Erase everything under the user's namespace prefix; return how many items held data.
 
-    With a ``checkpointer``, the threads whose state held the user's block (as the injector
-    node recorded them) are deleted from it first. The profile key keeps a tombstone (no data:
+    With a ``checkpointer`` (or a ``langgraph_sdk`` client), the threads whose state held the
+    user's block (as the injector node recorded them) are deleted from it first, and so is the
+    user's learner thread of ``executor="server"``, whose checkpoints hold the turns it learned
+    from. The profile key keeps a tombstone (no data:
     when, and a version) so that learning still in flight anywhere, in this process or another,
     cannot write back what it saw before.
     """
     user_id = validate_user_id(user_id)
+    if checkpointer is not None:
+        check_deleter(checkpointer)
     namespace = profile_namespace(user_id)
     items = yield from list_all(user_namespace(user_id))
     if checkpointer is not None:
@@ -356,6 +362,7 @@ def forget_flow(user_id: str, checkpointer: Any = None) -> Flow[int]:
         for item in items:
             if tuple(item.namespace) == threads:
                 yield from io(_DeleteThread(checkpointer, item.key))
+        yield from io(_DeleteThread(checkpointer, learner_thread_id(user_id)))
     targets = tuple(
         (tuple(item.namespace), item.key)
         for item in items

@@ -66,3 +66,68 @@ async def test_forget_with_the_checkpointer_leaves_no_checkpoint_with_profile_te
         assert list(saver.list({"configurable": {"thread_id": thread}})) == []
     assert _held_text(saver, "b1", "Bob Keeper")  # other users' threads stay
     assert await twin(profiles, "get", "alice") is None
+
+
+class _MissingError(Exception):
+    """What a LangGraph client raises for a thread it does not know."""
+
+    class response:  # noqa: N801 - the shape of httpx.HTTPStatusError
+        status_code = 404
+
+
+class _Threads:
+    def __init__(self, known: set[str]) -> None:
+        self.known = known
+        self.deleted: list[str] = []
+
+    def delete(self, thread_id: str) -> None:
+        if thread_id not in self.known:
+            raise _MissingError(thread_id)
+        self.known.discard(thread_id)
+        self.deleted.append(thread_id)
+
+
+class _AsyncThreads(_Threads):
+    async def delete(self, thread_id: str) -> None:  # type: ignore[override]
+        super().delete(thread_id)
+
+
+@dataclass
+class _Client:
+    """The part of a ``langgraph_sdk`` client ``forget`` uses: ``threads.delete``."""
+
+    threads: _Threads
+
+
+async def test_forget_deletes_threads_through_a_server_client(
+    any_store: BaseStore, twin: Any
+) -> None:
+    from langprofile._namespace import learner_thread_id
+
+    profiles = ProfileStore(any_store)
+    await twin(profiles, "update", "alice", {"name": "Alicia"})
+    for threads in (_Threads({"t1", learner_thread_id("alice")}), _AsyncThreads({"t1"})):
+        await twin(profiles, "update", "alice", {"name": "Alicia"})
+        injector = ProfileInjector(profiles)
+        await injector.ainvoke(
+            {"messages": [HumanMessage("hi")]},
+            {"configurable": {"thread_id": "t1", "user_id": "alice"}},
+        )
+        await twin(profiles, "forget", "alice", checkpointer=_Client(threads))
+        # The recorded thread went, the learner thread too where the server had one; a thread
+        # the server no longer knows is not an error.
+        assert "t1" in threads.deleted
+        assert threads.known == set()
+        assert await twin(profiles, "get", "alice") is None
+
+
+async def test_forget_refuses_what_cannot_delete_a_thread_before_erasing(
+    any_store: BaseStore, twin: Any
+) -> None:
+    import pytest
+
+    profiles = ProfileStore(any_store)
+    await twin(profiles, "update", "alice", {"name": "Alicia"})
+    with pytest.raises(TypeError, match="checkpointer must be"):
+        await twin(profiles, "forget", "alice", checkpointer="postgres://nope")
+    assert (await twin(profiles, "get", "alice")).profile.name == "Alicia"
