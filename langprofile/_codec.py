@@ -118,6 +118,8 @@ def _int(value: Any, name: str) -> int:
 _SHAPE: dict[str, type | tuple[type, ...]] = {
     "fields": dict,
     "field_sources": dict,
+    "field_times": dict,
+    "amendments": list,
     "paragraph": str,
     "preamble": str,
     "provenance": str,
@@ -221,6 +223,16 @@ def _suggestion(raw: Mapping[str, Any]) -> Suggestion:
     )
 
 
+def _times(raw: Mapping[str, Any]) -> dict[str, dt.datetime]:
+    out: dict[str, dt.datetime] = {}
+    for name, stamp in raw.items():
+        try:
+            out[name] = dt.datetime.fromisoformat(stamp)
+        except (TypeError, ValueError):
+            continue  # an unreadable time is as good as none: the field is not expired by it
+    return out
+
+
 def to_record(value: Mapping[str, Any], schema: type[P]) -> ProfileRecord[P]:
     """Decode a stored value (any supported version) into a :class:`ProfileRecord`."""
     v = upgrade(value)
@@ -236,6 +248,7 @@ def to_record(value: Mapping[str, Any], schema: type[P]) -> ProfileRecord[P]:
         updated_at=dt.datetime.fromisoformat(v["updated_at"]),
         created_at=dt.datetime.fromisoformat(v["created_at"]),
         field_sources=sources,
+        field_times=_times(v.get("field_times", {})),
         suggestions=tuple(_suggestion(s) for s in v.get("suggestions", [])),
         preamble=v.get("preamble", ""),
         schema_version=int(v["schema_version"]),

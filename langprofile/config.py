@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Final
 
 #: Namespace root and leaf labels. The profile lives at ("users", <label>, "profile") / PROFILE_KEY.
@@ -40,3 +41,21 @@ READ_TIMEOUT_S: Final = 1.0
 
 #: Current version of the stored record's JSON shape (see ``_codec.MIGRATIONS``).
 SCHEMA_VERSION: Final = 1
+
+#: The preference loop (signals -> aggregator -> drift detector). ``SIGNAL_WINDOW`` signals make
+#: the short view; the EMA's per-signal decay gives it an effective memory of (2 - a) / a
+#: signals. The drift threshold and the minimum evidence were chosen by
+#: ``benchmarks/drift_simulation.py`` (stationary users flagged, shifted users caught).
+SIGNAL_WINDOW: Final = 20
+EMA_DECAY: Final = 0.02
+DRIFT_THRESHOLD: Final = 3.0
+DRIFT_MIN_SIGNALS: Final = 10
+#: Variance floor (on the [0, 1] scale) so that a perfectly steady view is trusted, not infinitely.
+VARIANCE_FLOOR: Final = 0.01
+#: Categories tracked per categorical dimension, and the longest label.
+MAX_CATEGORIES: Final = 12
+MAX_LABEL_CHARS: Final = 80
+#: A field re-stated with the value it holds gets its time refreshed (a write) at most this often.
+CONFIRM_REFRESH: Final = dt.timedelta(days=1)
+#: Refinement amendments a live paragraph keeps after its verbalized fields (newest last).
+MAX_AMENDMENTS: Final = 2

@@ -12,6 +12,13 @@ fields: extraction, the agent tool, the verbalizer and the CLI all read it from 
   one is learned by the LLM extractor only.
 - ``Annotated[..., Phrase("You speak {value}.")]`` gives the sentence the default verbalizer
   writes for the field.
+- ``Annotated[..., Dimension()]`` makes the field a preference dimension: signals (thumbs,
+  nudges, detected cues) speak to it, and the sweep re-evolves it from their fused estimate.
+  An ordinal dimension's levels are its ``Literal`` values in order; a categorical one takes
+  free labels or its ``Literal`` values.
+- ``Annotated[..., Expires(days=90)]``: an automated value of the field stops being true that
+  long after it was last confirmed; the sweep removes it (a value the user set is kept, and a
+  suggestion proposes its removal).
 """
 
 from __future__ import annotations
@@ -20,13 +27,16 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Annotated, Any, Generic, Literal, TypeVar, get_args
+from typing import Annotated, Any, Generic, Literal, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "RECOGNIZERS",
     "SOURCES",
+    "Dimension",
+    "DimensionSpec",
+    "Expires",
     "Phrase",
     "ProfileRecord",
     "Provenance",
@@ -35,16 +45,19 @@ __all__ = [
     "Source",
     "Suggestion",
     "UserProfile",
+    "dimensions",
+    "expiring_fields",
     "field_metadata",
     "recognized_fields",
 ]
 
-#: Who made a write. ``user`` outranks automation: extraction and agents never overwrite it.
-Source = Literal["user", "onboarding", "extracted", "agent"]
+#: Who made a write. ``user`` outranks automation: extraction, agents and the signal loop
+#: (``signals``: re-evolution and expiry by the sweep) never overwrite it.
+Source = Literal["user", "onboarding", "extracted", "agent", "signals"]
 SOURCES: tuple[Source, ...] = get_args(Source)
 #: Sources that act for the user without asking: they discard what the policy refuses (and
 #: never overwrite what the user set); explicit sources get an error instead.
-AUTOMATED_SOURCES: frozenset[str] = frozenset({"extracted", "agent"})
+AUTOMATED_SOURCES: frozenset[str] = frozenset({"extracted", "agent", "signals"})
 
 #: The offline detector's recognizers: what each reads from a user's message.
 RecognizerName = Literal[
@@ -98,6 +111,48 @@ class Phrase:
     combined: Mapping[str, str] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Dimension:
+    """Field metadata: the field is a preference dimension that signals speak to.
+
+    ``kind="ordinal"`` (the default) needs a ``Literal`` field whose values are the levels in
+    order, lowest first (``Literal["concise", "balanced", "detailed"]``); ``levels`` may give
+    them instead. ``kind="categorical"`` takes the ``Literal`` values, or any label for a
+    ``str`` field (``"statistics"``). ``question`` is the onboarding question's text.
+    """
+
+    kind: Literal["ordinal", "categorical"] = "ordinal"
+    levels: tuple[str, ...] | None = None
+    question: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("ordinal", "categorical"):
+            raise ValueError(
+                f"Dimension kind must be 'ordinal' or 'categorical', got {self.kind!r}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class DimensionSpec:
+    """A schema's dimension resolved: its field, kind, and levels (``()`` for free labels)."""
+
+    name: str
+    kind: Literal["ordinal", "categorical"]
+    levels: tuple[str, ...]
+    question: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Expires:
+    """Field metadata: an automated value of the field is true for ``days`` after it was set."""
+
+    days: float
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.days, (int, float)) and self.days > 0):
+            raise ValueError(f"Expires(days=...) must be a positive number, got {self.days!r}")
+
+
 def field_metadata(schema: type[BaseModel], name: str, kind: type[Any]) -> Any:
     """The first metadata object of type ``kind`` on field ``name`` of ``schema``, or None."""
     info = schema.model_fields.get(name)
@@ -116,6 +171,41 @@ def recognized_fields(schema: type[BaseModel]) -> dict[RecognizerName, str]:
         found = field_metadata(schema, name, Recognizer)
         if found is not None and found.name not in out:
             out[found.name] = name
+    return out
+
+
+def _literal_values(annotation: Any) -> tuple[str, ...]:
+    """The string values of a ``Literal`` inside ``annotation`` (``Literal[...] | None``)."""
+    for arg in (annotation, *get_args(annotation)):
+        if get_origin(arg) is Literal:
+            return tuple(str(v) for v in get_args(arg))
+    return ()
+
+
+def dimensions(schema: type[BaseModel]) -> dict[str, DimensionSpec]:
+    """The dimensions ``schema`` declares, by field name; ``ValueError`` names a bad one."""
+    out: dict[str, DimensionSpec] = {}
+    for name, info in schema.model_fields.items():
+        found = field_metadata(schema, name, Dimension)
+        if found is None:
+            continue
+        levels = found.levels or _literal_values(info.annotation)
+        if found.kind == "ordinal" and len(levels) < 2:
+            raise ValueError(
+                f"{schema.__name__}.{name} is an ordinal Dimension but has no levels: give it a "
+                "Literal type with the levels in order, or Dimension(levels=(...))"
+            )
+        out[name] = DimensionSpec(name, found.kind, tuple(levels), found.question)
+    return out
+
+
+def expiring_fields(schema: type[BaseModel]) -> dict[str, float]:
+    """Field name -> days an automated value stays true, for the fields that expire."""
+    out: dict[str, float] = {}
+    for name in schema.model_fields:
+        found = field_metadata(schema, name, Expires)
+        if found is not None:
+            out[name] = float(found.days)
     return out
 
 
@@ -142,6 +232,23 @@ _STYLES = {
     "casual": "a casual tone",
     "technical": "technical, precise language",
     "simplified": "plain, simplified explanations",
+}
+
+
+_TONES = {
+    "formal": "a formal tone",
+    "neutral": "a neutral tone",
+    "casual": "a casual, relaxed tone",
+}
+_DENSITIES = {
+    "plain": "You like plain words, with technical terms explained.",
+    "balanced": "You like a balance of plain language and technical terms.",
+    "dense": "You like dense, technical prose that assumes the terms.",
+}
+_MATH = {
+    "low": "You prefer explanations without heavy math.",
+    "medium": "You are comfortable with some math in explanations.",
+    "high": "You are comfortable with formulas, notation and derivations.",
 }
 
 
@@ -194,6 +301,7 @@ class UserProfile(BaseModel):
     expertise_level: Annotated[
         Literal["beginner", "intermediate", "advanced", "expert"] | None,
         Recognizer("expertise_level"),
+        Dimension(question="What is your level in the subjects you ask about?"),
         Phrase("You describe your expertise as {value}."),
     ] = Field(
         default=None,
@@ -231,10 +339,47 @@ class UserProfile(BaseModel):
     response_length: Annotated[
         Literal["concise", "balanced", "detailed"] | None,
         Recognizer("response_length"),
+        Dimension(question="How long should answers be?"),
         Phrase("You prefer {value}.", values=_LENGTHS),
     ] = Field(
         default=None,
         description="How long answers should be, as a standing preference (not a one-off).",
+    )
+    tone: Annotated[
+        Literal["formal", "neutral", "casual"] | None,
+        Dimension(question="What tone should answers take?"),
+        Phrase("You like {value}.", values=_TONES),
+    ] = Field(default=None, description="The register answers should take, formal to casual.")
+    density: Annotated[
+        Literal["plain", "balanced", "dense"] | None,
+        Dimension(question="How dense should explanations be?"),
+        Phrase(values=_DENSITIES),
+    ] = Field(
+        default=None,
+        description="How much each sentence may carry: plain words and terms explained, to "
+        "dense technical prose.",
+    )
+    math_comfort: Annotated[
+        Literal["low", "medium", "high"] | None,
+        Dimension(question="How comfortable are you with math in explanations?"),
+        Phrase(values=_MATH),
+    ] = Field(default=None, description="How much mathematics answers may use.")
+    domain: Annotated[
+        str | None,
+        Dimension("categorical", question="Which field should examples and terms come from?"),
+        Phrase("You want examples and terms from {value}."),
+    ] = Field(
+        default=None,
+        description="The field answers should draw examples and vocabulary from, lower case, "
+        "e.g. 'statistics'.",
+    )
+    reply_language: Annotated[
+        str | None,
+        Dimension("categorical", question="Which language should answers be written in?"),
+        Phrase("You want answers written in {value}."),
+    ] = Field(
+        default=None,
+        description="The language answers should be written in, as an English name ('Spanish').",
     )
     prefers_code_examples: Annotated[
         bool | None,
@@ -251,13 +396,15 @@ class UserProfile(BaseModel):
         "skip code.",
     )
     current_projects: Annotated[
-        list[str] | None, Phrase("You are currently working on {value}.")
+        list[str] | None, Expires(days=90), Phrase("You are currently working on {value}.")
     ] = Field(
         default=None,
         description="Ongoing efforts the user is working on, short lower-case phrases, e.g. "
         "'budgeting app'; not the one-off request being made now.",
     )
-    pain_points: Annotated[list[str] | None, Phrase("You often struggle with {value}.")] = Field(
+    pain_points: Annotated[
+        list[str] | None, Expires(days=120), Phrase("You often struggle with {value}.")
+    ] = Field(
         default=None,
         description="Recurring struggles the user describes, short lower-case phrases, e.g. "
         "'regex'; not a single error being debugged now.",
@@ -311,6 +458,8 @@ class ProfileRecord(Generic[P]):
     updated_at: dt.datetime
     created_at: dt.datetime
     field_sources: dict[str, Source] = field(default_factory=dict)
+    field_times: dict[str, dt.datetime] = field(default_factory=dict)
+    """When each field was last set or confirmed (what expiry counts from)."""
     suggestions: tuple[Suggestion, ...] = ()
     preamble: str = ""
     schema_version: int = 1

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from langprofile.config import MAX_LIST_ITEMS, MAX_SUGGESTIONS
+from langprofile.config import CONFIRM_REFRESH, MAX_LIST_ITEMS, MAX_SUGGESTIONS
 from langprofile.preamble import render_preamble
 from langprofile.schema import AUTOMATED_SOURCES, Provenance, Source
 
@@ -43,6 +43,9 @@ class FieldMerge:
     suggested: tuple[str, ...]
     """Fields the guard turned into suggestions."""
     sources_changed: bool
+    confirmed: tuple[str, ...] = ()
+    """Fields re-stated with the value they hold, last confirmed long enough ago that their
+    time is refreshed (what keeps an expiring value alive while it is still said)."""
 
     @property
     def fields_changed(self) -> bool:
@@ -125,6 +128,8 @@ def merge_fields(
     suggestions = [dict(s) for s in value.get("suggestions", [])]
     applied: list[str] = []
     suggested: list[str] = []
+    confirmed: list[str] = []
+    times = value.get("field_times", {})
     sources_changed = False
     retracts = retracts or {}
     for name in dict.fromkeys([*retracts, *changes]):
@@ -157,6 +162,8 @@ def merge_fields(
             if new is not None and sources.get(name) != source and source == "user":
                 sources[name] = source  # the user confirming a learned value pins it
                 sources_changed = True
+            elif new is not None and name in changes and _stale(times.get(name), now):
+                confirmed.append(name)
             continue
         if new is None:
             fields.pop(name, None)
@@ -172,8 +179,28 @@ def merge_fields(
         suggestions=suggestions,
         applied=tuple(applied),
         suggested=tuple(suggested),
-        sources_changed=sources_changed or changed_suggestions,
+        sources_changed=sources_changed or changed_suggestions or bool(confirmed),
+        confirmed=tuple(confirmed),
     )
+
+
+def _stale(stamp: object, now: dt.datetime) -> bool:
+    """True if a field's time is missing, unreadable, or older than ``CONFIRM_REFRESH``."""
+    if not isinstance(stamp, str):
+        return True
+    try:
+        return now - dt.datetime.fromisoformat(stamp) > CONFIRM_REFRESH
+    except (TypeError, ValueError):
+        return True
+
+
+def _stamp_fields(out: dict[str, Any], merge: FieldMerge, now: dt.datetime) -> None:
+    """Record when each field was last set or confirmed (what expiry measures from)."""
+    times = {k: v for k, v in out.get("field_times", {}).items() if k in merge.fields}
+    for name in (*merge.applied, *merge.confirmed):
+        if name in merge.fields:
+            times[name] = now.isoformat()
+    out["field_times"] = times
 
 
 def _finish(out: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
@@ -189,18 +216,29 @@ def settle(
     source: Source,
     candidate: str | None,
     now: dt.datetime,
+    *,
+    promote: bool = False,
 ) -> dict[str, Any] | None:
     """Build the next stored value from a merge and its verbalization, or ``None`` if unchanged.
 
     ``candidate`` is the paragraph the merged fields verbalize to (``None`` when the fields did not
-    change). A pinned paragraph stays; the candidate is recorded as a suggestion instead.
+    change). A pinned paragraph stays; the candidate is recorded as a suggestion instead. The
+    signal loop's writes keep an onboarding profile onboarding unless ``promote``.
     """
-    if not merge.fields_changed and not merge.sources_changed:
+    if not merge.fields_changed and not merge.sources_changed and candidate is None:
+        return None
+    if (
+        not merge.fields_changed
+        and not merge.sources_changed
+        and candidate == value.get("paragraph")
+        and not promote
+    ):
         return None
     out = dict(value)
     out["fields"] = merge.fields
     out["field_sources"] = merge.field_sources
     out["suggestions"] = list(merge.suggestions)
+    _stamp_fields(out, merge, now)
     provenance = Provenance(out.get("provenance", Provenance.EMPTY.value))
     if candidate is not None:
         if provenance is Provenance.USER_AUTHORED:
@@ -219,12 +257,18 @@ def settle(
             out["paragraph"] = candidate
             if not candidate:
                 provenance = Provenance.EMPTY
-            elif source == "onboarding" and provenance in (Provenance.EMPTY, Provenance.ONBOARDING):
+            elif _stays_onboarding(source, provenance, promote):
                 provenance = Provenance.ONBOARDING
             else:
                 provenance = Provenance.EVOLVED
     out["provenance"] = provenance.value
     return _finish(out, now)
+
+
+def _stays_onboarding(source: Source, provenance: Provenance, promote: bool) -> bool:
+    if source == "onboarding":
+        return provenance in (Provenance.EMPTY, Provenance.ONBOARDING)
+    return source == "signals" and provenance is Provenance.ONBOARDING and not promote
 
 
 def _set_paragraph(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -36,14 +36,21 @@ from langprofile._namespace import (
     user_namespace,
     validate_user_id,
 )
-from langprofile.config import CAS_RETRIES, PROFILE_KEY
+from langprofile.config import CAS_RETRIES, MAX_AMENDMENTS, PROFILE_KEY
 from langprofile.errors import ConcurrentUpdateError, ProfileValidationError, StoreWriteError
 from langprofile.pipeline import provenance as guard
 from langprofile.pipeline.bounds import shown
 from langprofile.pipeline.policy import Policy, find_sensitive, screen
 from langprofile.pipeline.validate import unstorable, validate_changes
 from langprofile.pipeline.verbalize import bound_paragraph
-from langprofile.schema import AUTOMATED_SOURCES, SOURCES, ProfileRecord, Source, Suggestion
+from langprofile.schema import (
+    AUTOMATED_SOURCES,
+    SOURCES,
+    ProfileRecord,
+    Provenance,
+    Source,
+    Suggestion,
+)
 from langprofile.store._ops import (
     CompareAndPut,
     Delete,
@@ -118,9 +125,18 @@ def _check_source(source: str) -> Source:
     return source
 
 
-def _verbalize(profiles: ProfileStore[Any], fields: Mapping[str, Any]) -> Flow[str]:
+def _verbalize(
+    profiles: ProfileStore[Any], fields: Mapping[str, Any], amendments: Sequence[str] = ()
+) -> Flow[str]:
+    """The paragraph ``fields`` verbalize to, with the refinement loop's amendments after it."""
     text = yield Verbalize(decode_profile(profiles.schema, fields))
-    return bound_paragraph(str(text), profiles.max_words)
+    text = " ".join(part for part in (str(text).strip(), *amendments) if part)
+    return bound_paragraph(text, profiles.max_words)
+
+
+def _amended(paragraph: str, sentence: str, max_words: int) -> str:
+    """A pinned paragraph with one sentence added: what a suggestion for it proposes."""
+    return bound_paragraph(f"{paragraph.rstrip()} {sentence.strip()}", max_words)
 
 
 Plan = Callable[[dict[str, Any], dt.datetime], Flow[dict[str, Any] | None]]
@@ -167,6 +183,8 @@ def update_flow(
     strict: bool = True,
     confidence: Mapping[str, float] | None = None,
     observed: dt.datetime | None = None,
+    amendment: str | None = None,
+    promote: bool = False,
 ) -> Flow[WriteOutcome]:
     """Write a change through every rule; see :meth:`ProfileStore.update`.
 
@@ -176,6 +194,12 @@ def update_flow(
     and ``retracts``: see :func:`~langprofile.pipeline.provenance.merge_fields`. ``observed``
     is when automation saw what it writes: if the user was erased since, nothing is written
     (``discarded == {"*": "erased"}``), whichever process erased them.
+
+    The preference loop (``source="signals"``) also passes ``amendment``, a sentence about the
+    user: a live paragraph keeps it after the verbalized fields from now on, a pinned one gets a
+    suggestion of itself plus the sentence. Its field changes on a pinned paragraph propose the
+    paragraph plus the sentences of just the changed fields. ``promote`` moves an onboarding
+    profile to evolved; otherwise the loop's writes leave an onboarding profile onboarding.
     """
     user_id = validate_user_id(user_id)
     source = _check_source(source)
@@ -203,12 +227,24 @@ def update_flow(
             base, screened.changes, source, now, append=append, retracts=taken_back
         )
         merges.append(merge)
-        candidate = (
-            (yield from _verbalize(profiles, merge.fields)) if merge.fields_changed else None
-        )
-        return guard.settle(base, merge, source, candidate, now)
+        pinned = base.get("provenance") == Provenance.USER_AUTHORED.value
+        amendments = list(base.get("amendments", []))
+        if amendment and not pinned:
+            amendments = [*amendments, amendment][-MAX_AMENDMENTS:]
+            base = {**base, "amendments": amendments}
+        candidate: str | None = None
+        if pinned and source == "signals":
+            sentence = amendment or ""
+            if merge.fields_changed and not sentence:
+                changed = {n: merge.fields[n] for n in merge.applied if n in merge.fields}
+                sentence = yield from _verbalize(profiles, changed)
+            if sentence:
+                candidate = _amended(str(base.get("paragraph", "")), sentence, profiles.max_words)
+        elif merge.fields_changed or amendment or promote:
+            candidate = yield from _verbalize(profiles, merge.fields, amendments)
+        return guard.settle(base, merge, source, candidate, now, promote=promote)
 
-    if screened.changes or taken_back:
+    if screened.changes or taken_back or amendment or promote:
         record = yield from _write(profiles, user_id, plan)
     else:
         record = yield from _current(profiles, user_id)
@@ -269,7 +305,7 @@ def unpin_flow(profiles: ProfileStore[Any], user_id: str) -> Flow[ProfileRecord[
     def plan(base: dict[str, Any], now: dt.datetime) -> Flow[dict[str, Any] | None]:
         if base["provenance"] != "user_authored":
             return None
-        candidate = yield from _verbalize(profiles, base["fields"])
+        candidate = yield from _verbalize(profiles, base["fields"], base.get("amendments", []))
         return guard.unpin(base, candidate, now)
 
     return (yield from _write(profiles, user_id, plan))
